@@ -1,0 +1,252 @@
+"""The `storyline` command line (also `python runner.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scrapers import logs
+from scrapers.browser import BrowserNotFoundError
+from scrapers.job import RunStats, choose_site, extract_page, now_utc, scrape_many
+from scrapers.output import NdjsonSink
+from scrapers.record import Error, Record
+from scrapers.render import Renderer
+from scrapers.siteload import (
+    SiteFileError,
+    SiteRegistry,
+    UnknownSiteError,
+    default_selectors_dir,
+    load_site_file,
+    site_files,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+_FMT = argparse.RawDescriptionHelpFormatter
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="storyline",
+        formatter_class=_FMT,
+        description="Scrape JavaScript-heavy news pages into the story (headline, byline, dates, body)\n"
+        "and the widget blocks around it, as one NDJSON record per page.",
+        epilog="examples:\n"
+        "  storyline demo                                   # scrape the bundled demo site\n"
+        "  storyline scrape https://example.com/news/x --out out/x.ndjson\n"
+        "  storyline extract page.html --url https://example.com/news/x\n"
+        "  storyline check selectors/\n\n"
+        "Run 'storyline COMMAND --help' for each command's options.",
+    )
+    ap.add_argument("--selectors", type=Path, metavar="DIR",
+                    help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)")
+    ap.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    ap.add_argument("--log-format", choices=["json", "console"], help="default: console on a terminal, else json")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ex = sub.add_parser(
+        "extract", formatter_class=_FMT, help="extract a saved HTML page (no browser)",
+        description="Extract one saved page, or many with --batch, without a browser.\n"
+        "The site file is chosen by the URL's domain unless --site is given.",
+        epilog="examples:\n"
+        "  storyline extract saved.html --url https://news.example.com/a/1\n"
+        "  storyline extract saved.html --url https://news.example.com/a/1 --site generic\n"
+        "  storyline extract --batch pages.ndjson > records.ndjson\n"
+        '      (pages.ndjson lines: {"path": "saved.html", "url": "https://..."};\n'
+        "       relative paths are read from the batch file's folder)",
+    )
+    ex.add_argument("html_file", nargs="?", type=Path, help="saved HTML file")
+    ex.add_argument("--url", help="the page's address (links and images are made absolute against it)")
+    ex.add_argument("--site", help="site file name, or 'generic' for generic extraction")
+    ex.add_argument("--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url} line of FILE")
+
+    sc = sub.add_parser(
+        "scrape", formatter_class=_FMT, help="render URLs in Chromium and extract them",
+        description="Render each URL in headless Chromium with its site file's actions, extract,\n"
+        "and print one record per URL (or write them with --out). Failures are records too.",
+        epilog="examples:\n"
+        "  storyline scrape http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
+        "  storyline scrape URL1 URL2 --site demo-news --out out/today.ndjson --concurrency 4",
+    )
+    sc.add_argument("urls", nargs="+", metavar="URL")
+    sc.add_argument("--site", help="site file name for every URL (default: by domain, else generic)")
+    sc.add_argument("--out", type=Path, help="write NDJSON here instead of stdout")
+    _browser_options(sc)
+
+    ck = sub.add_parser(
+        "check", formatter_class=_FMT, help="validate site files (no browser)",
+        description="Validate site files and print every problem as FILE:LINE:COL: FIELD: MESSAGE (hint).\n"
+        "Exit status 0 when all are valid, 2 otherwise.",
+        epilog="examples:\n  storyline check\n  storyline check selectors/demo-news.yaml",
+    )
+    ck.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: selectors/)")
+
+    dm = sub.add_parser(
+        "demo", formatter_class=_FMT, help="serve the bundled demo site and scrape it",
+        description="Start the demo news site on a free localhost port, scrape every article with\n"
+        "selectors/demo-news.yaml, write NDJSON and print a short summary.",
+        epilog="examples:\n  storyline demo\n  storyline demo --out /tmp/demo.ndjson --concurrency 4",
+    )
+    dm.add_argument("--out", type=Path, default=Path("out/demo.ndjson"), help="default: out/demo.ndjson")
+    _browser_options(dm)
+    return ap
+
+
+def _browser_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--concurrency", type=int, default=2, help="pages rendered at once (default 2)")
+    p.add_argument("--attempts", type=int, default=2, help="tries per page for retryable failures (default 2)")
+    p.add_argument("--headed", action="store_true", help="show the browser window")
+
+
+def _registry(args: argparse.Namespace) -> SiteRegistry:
+    return SiteRegistry.from_dir(args.selectors or default_selectors_dir())
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    paths = args.paths or [args.selectors or default_selectors_dir()]
+    bad = 0
+    files = list(site_files(paths))
+    for f in files:
+        try:
+            site = load_site_file(f)
+        except SiteFileError as exc:
+            bad += 1
+            print(exc, file=sys.stderr)
+            continue
+        print(f"ok  {f}  (site {site.site}, {len(site.widgets)} widgets)")
+    if not files:
+        print(f"error: no site files under {', '.join(map(str, paths))}", file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_CONFIG if bad else EXIT_OK
+
+
+def _read_html(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.batch:
+        return _extract_batch(args.batch, registry, args.site)
+    if args.html_file is None or not args.url:
+        print("error: give HTML_FILE and --url, or --batch FILE (see --help)", file=sys.stderr)
+        return EXIT_CONFIG
+    site = choose_site(args.url, registry, args.site)
+    rec = extract_page(args.url, _read_html(args.html_file), args.url, site, http_status=None, fetched_at=now_utc())
+    print(rec.to_json())
+    return EXIT_OK
+
+
+def _extract_batch(batch: Path, registry: SiteRegistry, site_name: str | None) -> int:
+    failed = 0
+    for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        url = f"{batch}:{n}"
+        try:
+            item = json.loads(line)
+            url = str(item["url"])
+            path = Path(item["path"])
+            if not path.is_absolute():
+                path = batch.parent / path
+            rec = extract_page(url, _read_html(path), url, choose_site(url, registry, site_name),
+                               http_status=None, fetched_at=now_utc())
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            failed += 1
+            rec = Record(url=url, fetched_at=now_utc(), status="error",
+                         error=Error(kind="content", message=f"{batch}:{n}: {type(exc).__name__}: {exc}"))
+        print(rec.to_json(), flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+class _Progress:
+    """A one-line progress display on a terminal; silent otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.stats = RunStats()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, rec: Record) -> None:
+        self.stats.by_status[rec.status] += 1
+        if self.enabled:
+            s = self.stats.by_status
+            print(f"\r[{self.stats.total}/{self.total}] ok {s['ok']}  partial {s['partial']}  "
+                  f"error {s['error']}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+async def _scrape(urls: list[str], args: argparse.Namespace, registry: SiteRegistry, out: Path | None) -> RunStats:
+    progress = _Progress(len(urls))
+    try:
+        async with Renderer(headless=not args.headed) as renderer:
+            with NdjsonSink(out) as sink:
+                return await scrape_many(
+                    urls, registry=registry, sink=sink, renderer=renderer, site_name=args.site,
+                    concurrency=args.concurrency, attempts=args.attempts, on_record=progress,
+                )
+    finally:
+        progress.close()
+
+
+def _cmd_scrape(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.site:
+        registry.get(args.site)  # fail before starting a browser
+    stats = asyncio.run(_scrape(args.urls, args, registry, args.out))
+    print(stats.line(), file=sys.stderr)
+    return EXIT_FAILED if stats.failed else EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from scrapers.demo.server import DemoServer
+
+    registry = _registry(args)
+    args.site = "demo-news"
+    registry.get(args.site)
+    with DemoServer() as server:
+        urls = server.article_urls()
+        print(f"demo site running at {server.base_url}/ with {len(urls)} articles; scraping…", file=sys.stderr)
+        stats = asyncio.run(_scrape(urls, args, registry, args.out))
+    print(f"wrote {args.out}: {stats.line()}")
+    seed = _first_record(args.out, urls[0])
+    if seed is not None and seed.story is not None:
+        print(f"seed article: {seed.story.headline!r}")
+        print(f"  body paragraphs: {sum(len(s.paragraphs) for s in seed.story.body)}; widgets: "
+              + ", ".join(f"{w.name} ({len(w.items)} items)" for w in seed.widgets))
+        print(f"  page fields: {json.dumps(seed.page.fields if seed.page else {}, ensure_ascii=False)}")
+    return EXIT_FAILED if stats.failed else EXIT_OK
+
+
+def _first_record(path: Path, url: str) -> Record | None:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = Record.model_validate_json(line)
+        if rec.url == url:
+            return rec
+    return None
+
+
+_COMMANDS = {"extract": _cmd_extract, "scrape": _cmd_scrape, "check": _cmd_check, "demo": _cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.configure(args.verbose, json=None if args.log_format is None else args.log_format == "json")
+    try:
+        return _COMMANDS[args.command](args)
+    except SiteFileError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except (UnknownSiteError, BrowserNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("\ninterrupted: records written so far are complete lines", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,293 @@
+"""Extraction: HTML + final URL + site file -> story, widgets, page fields.
+
+A pure function with no browser, so it runs the same on a live rendering, a
+recording or a page saved to disk. One algorithm serves every site file; the
+files differ only in their selectors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from parsel import Selector, SelectorList
+
+from scrapers import jsonld, record
+from scrapers.siteconfig import Body, Field, SiteConfig, Source, ValueType
+from scrapers.values import clean, element_text, to_datetime, to_int, to_url
+
+Value = str | int | list[Any]
+
+
+@dataclass
+class Extraction:
+    extractor: str
+    site: str | None
+    story: record.Story
+    widgets: list[record.Widget]
+    page: record.Page
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Doc:
+    """What every field lookup on one page shares."""
+
+    root: Selector
+    url: str
+    tz: str
+    _jsonld: list[jsonld.JsonObj] | None = None
+
+    @property
+    def jsonld(self) -> list[jsonld.JsonObj]:
+        if self._jsonld is None:
+            self._jsonld = jsonld.parse_blocks(self.root)
+        return self._jsonld
+
+
+def _select(scope: Selector, src: Source) -> SelectorList[Selector]:
+    return scope.css(src.css) if src.css is not None else scope.xpath(src.expr)
+
+
+def _raw_values(src: Source, scope: Selector | None, doc: _Doc, vtype: ValueType) -> list[str]:
+    if src.jsonld is not None:
+        return jsonld.lookup(doc.jsonld, src.jsonld)
+    if src.meta is not None:
+        return doc.root.xpath(
+            "//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=src.meta
+        ).getall()
+    if scope is None:
+        return []
+    out: list[str] = []
+    for sel in _select(scope, src):
+        node = sel.root
+        if not isinstance(node, etree._Element):
+            out.append(str(node))  # ::text, ::attr(), @attr and string XPath results
+        elif src.attr is not None:
+            value = node.get(src.attr)
+            if value is not None:
+                out.append(value)
+        elif vtype == ValueType.html:
+            out.append(sel.get())
+        elif vtype == ValueType.url and (link := node.get("href") or node.get("src") or node.get("content")):
+            out.append(link)
+        else:
+            out.append(element_text(node))
+    return out
+
+
+def _convert(raw: str, f: Field, doc: _Doc) -> str | int | None:
+    text = raw if f.type == ValueType.html else clean(raw)
+    if f.type == ValueType.url:
+        return to_url(text, doc.url)
+    if f.type == ValueType.datetime:
+        return to_datetime(text, doc.tz, f.format)
+    if f.type == ValueType.int:
+        return to_int(text)
+    return text or None
+
+
+def _apply_regex(raw: str, pattern: str | None) -> str | None:
+    if pattern is None:
+        return raw
+    m = re.search(pattern, raw)
+    if m is None:
+        return None
+    if "value" in m.re.groupindex:
+        return m.group("value")
+    return m.group(1) if m.re.groups else m.group(0)
+
+
+def eval_field(f: Field, scope: Selector | None, doc: _Doc) -> tuple[Value, int] | None:
+    """The field's value and the index of the selector that produced it, or None."""
+    for index, src in enumerate(f.sources()):
+        values: list[str | int] = []
+        for raw in _raw_values(src, scope, doc, f.type):
+            picked = _apply_regex(raw, src.regex)
+            if picked is None:
+                continue
+            pieces = picked.split(f.split) if f.split else [picked]
+            for piece in pieces:
+                v = _convert(piece, f, doc)
+                if v is not None and v not in values:
+                    values.append(v)
+        if not values:
+            continue
+        if f.many:
+            return values, index
+        if f.join is not None:
+            return f.join.join(str(v) for v in values), index
+        return values[0], index
+    return None
+
+
+def _body(spec: Body, scope: Selector | None, doc: _Doc) -> list[record.Section]:
+    if spec.paragraphs.jsonld is not None:
+        texts = jsonld.lookup(doc.jsonld, spec.paragraphs.jsonld)
+        paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
+        return [record.Section(heading=None, paragraphs=paras)] if paras else []
+    if scope is None:
+        return []
+    heads = [s.root for s in _select(scope, spec.headings)] if spec.headings else []
+    paras = [s.root for s in _select(scope, spec.paragraphs)]
+    nodes = [n for n in heads + paras if isinstance(n, etree._Element)]
+    chosen = set(nodes)
+    head_set = set(heads)
+    # Document order, and a node inside another chosen node is part of that one.
+    order = {n: i for i, n in enumerate(scope.root.iter()) if n in chosen}
+    sections: list[record.Section] = []
+    for node in sorted(set(nodes), key=lambda n: order.get(n, 0)):
+        if any(a in chosen for a in node.iterancestors()):
+            continue
+        text = element_text(node)
+        if not text:
+            continue
+        if node in head_set:
+            sections.append(record.Section(heading=text, paragraphs=[]))
+        else:
+            if not sections:
+                sections.append(record.Section(heading=None, paragraphs=[]))
+            sections[-1].paragraphs.append(text)
+    return [s for s in sections if s.paragraphs or s.heading]
+
+
+def _as_str(v: Value | None) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, list):
+        return "\n\n".join(str(x) for x in v) or None
+    return str(v)
+
+
+def _as_list(v: Value | None) -> list[str]:
+    if v is None:
+        return []
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def _page(site: SiteConfig, doc: _Doc, missing: list[str]) -> record.Page:
+    r = doc.root
+    canonical = r.xpath('//link[@rel="canonical"]/@href').get()
+    fields: dict[str, record.JsonValue] = {}
+    for name, f in site.page.items():
+        got = eval_field(f, r, doc)
+        if got is not None:
+            fields[name] = got[0]
+        elif f.required:
+            missing.append(f"page.{name}")
+    return record.Page(
+        title=clean(r.xpath("//title").xpath("string()").get() or "") or None,
+        language=(r.xpath("/html/@lang").get() or "").strip() or None,
+        canonical_url=to_url(canonical, doc.url) if canonical else None,
+        fields=fields,
+    )
+
+
+def _widgets(site: SiteConfig, doc: _Doc, missing: list[str]) -> list[record.Widget]:
+    out: list[record.Widget] = []
+    for w in site.widgets:
+        root = _select(doc.root, w.root)
+        if not root:
+            if w.required:
+                missing.append(f"widgets.{w.name}")
+            continue
+        block = root[0]
+        title = eval_field(w.title, block, doc) if w.title else None
+        items: list[record.WidgetItem] = []
+        spec = w.item
+        for el in _select(block, w.items):
+            item: dict[str, Any] = {}
+            for name in ("title", "url", "summary", "published", "image"):
+                f = getattr(spec, name)
+                got = eval_field(f, el, doc) if f is not None else None
+                item[name] = _as_str(got[0]) if got else None
+            custom = {n: got[0] for n, f in spec.fields.items() if (got := eval_field(f, el, doc))}
+            if any(item.values()) or custom:
+                items.append(record.WidgetItem(**item, fields=custom))
+        out.append(record.Widget(name=w.name, title=_as_str(title[0]) if title else None, items=items))
+    return out
+
+
+def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
+    """Extract one page. Never raises on page content; selectors were checked when loading."""
+    doc = _Doc(root=Selector(text=html or "<html></html>"), url=final_url, tz=site.render.timezone)
+    missing: list[str] = []
+    # Widgets and page fields first: story excludes may remove elements from the shared tree.
+    page = _page(site, doc, missing)
+    widgets = _widgets(site, doc, missing)
+    _ = doc.jsonld  # parse before excludes can drop the scripts
+
+    spec = site.story
+    scope: Selector | None = doc.root
+    if spec.root is not None:
+        found = _select(doc.root, spec.root)
+        scope = found[0] if found else None
+        if scope is None:
+            missing.append("story.root")
+    if scope is not None:
+        for ex in spec.exclude:
+            for sel in _select(scope, ex):
+                if isinstance(sel.root, etree._Element) and sel.root.getparent() is not None:
+                    sel.drop()
+
+    values: dict[str, Value | None] = {}
+    matched: dict[str, int] = {}
+
+    def take(name: str, f: Field | None) -> Value | None:
+        if f is None:
+            return None
+        got = eval_field(f, scope, doc)
+        if got is None:
+            if f.required:
+                missing.append(name)
+            return None
+        matched[name] = got[1]
+        return got[0]
+
+    for name in ("headline", "summary", "authors", "published", "modified", "section", "topics"):
+        values[name] = take(name, getattr(spec, name))
+    lead: record.LeadImage | None = None
+    if spec.lead_image is not None:
+        li = spec.lead_image
+        lead = record.LeadImage(
+            url=_as_str(take("lead_image.url", li.url)),
+            caption=_as_str(take("lead_image.caption", li.caption)),
+            credit=_as_str(take("lead_image.credit", li.credit)),
+        )
+        if lead.url is None and lead.caption is None:
+            lead = None
+    custom: dict[str, record.JsonValue] = {}
+    for name, f in spec.fields.items():
+        v = take(f"fields.{name}", f)
+        if v is not None:
+            custom[name] = v
+    body = _body(spec.body, scope, doc) if spec.body else []
+    if spec.body is not None and spec.body.required and not any(s.paragraphs for s in body):
+        missing.append("body")
+
+    summary = _as_str(values["summary"])
+    text = "\n\n".join(([summary] if summary else []) + [p for s in body for p in s.paragraphs])
+    story = record.Story(
+        headline=_as_str(values["headline"]),
+        summary=summary,
+        authors=_as_list(values["authors"]),
+        published=_as_str(values["published"]),
+        modified=_as_str(values["modified"]),
+        section=_as_str(values["section"]),
+        topics=_as_list(values["topics"]),
+        lead_image=lead,
+        body=body,
+        text=text,
+        fields=custom,
+        matched=matched,
+    )
+    return Extraction(
+        extractor="generic" if site.site == "generic" else "selectors",
+        site=None if site.site == "generic" else site.site,
+        story=story,
+        widgets=widgets,
+        page=page,
+        missing=missing,
+    )

@@ -1,0 +1,83 @@
+"""JSON-LD: parse a page's `application/ld+json` blocks and look values up by path.
+
+A path is an optional @type glob followed by keys: `NewsArticle.headline`,
+`*Article|BlogPosting.author.name`, or untyped `headline` (top-level objects).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from parsel import Selector
+
+JsonObj = dict[str, Any]
+
+
+def parse_blocks(doc: Selector) -> list[JsonObj]:
+    """Top-level JSON-LD objects, with @graph members lifted to the top."""
+    out: list[JsonObj] = []
+    for raw in doc.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(raw.strip().rstrip(";"), strict=False)
+        except ValueError:
+            continue  # broken JSON-LD is common; the other blocks still count
+        for item in data if isinstance(data, list) else [data]:
+            if isinstance(item, dict):
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    out.extend(g for g in graph if isinstance(g, dict))
+                else:
+                    out.append(item)
+    return out
+
+
+def _typed(objs: list[JsonObj]) -> Iterator[JsonObj]:
+    """Every object with an @type, nested ones included (mainEntity, author...)."""
+    stack: list[Any] = list(reversed(objs))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "@type" in item:
+                yield item
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
+def _types(obj: JsonObj) -> list[str]:
+    t = obj.get("@type")
+    return [str(x) for x in t] if isinstance(t, list) else [str(t)]
+
+
+def _is_type_segment(segment: str) -> bool:
+    return segment[:1].isupper() or any(c in segment for c in "*?|")
+
+
+def lookup(objs: list[JsonObj], path: str) -> list[str]:
+    """All string values at `path`; objects at the end give their name, url or @id."""
+    segments = path.split(".")
+    if _is_type_segment(segments[0]):
+        globs = segments[0].split("|")
+        current: list[Any] = [o for o in _typed(objs) if any(
+            fnmatch.fnmatchcase(t, g) for t in _types(o) for g in globs
+        )]
+        segments = segments[1:]
+    else:
+        current = list(objs)
+    for key in segments:
+        nxt: list[Any] = []
+        for value in current:
+            if isinstance(value, dict) and key in value:
+                got = value[key]
+                nxt.extend(got if isinstance(got, list) else [got])
+        current = nxt
+    out: list[str] = []
+    for value in current:
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("url") or value.get("@id")
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            out.append(str(value))
+    return out

@@ -1,0 +1,208 @@
+"""Rendering: one Chromium, a fresh context per page, the site's actions and waits.
+
+Produces the rendered DOM, the final URL and the HTTP status; knows nothing of
+extraction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import time
+from dataclasses import dataclass
+from types import TracebackType
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from scrapers.browser import BrowserChoice, find_chromium, launch_args
+from scrapers.siteconfig import ClickAction, Render, ScrollAction, WaitAction, WaitForAction
+
+
+@dataclass(frozen=True)
+class Rendered:
+    url: str
+    final_url: str
+    html: str
+    http_status: int | None
+    render_ms: int
+
+
+class RenderError(Exception):
+    """A page that could not be rendered; `kind` is one of the record's error kinds."""
+
+    def __init__(self, kind: str, message: str, http_status: int | None = None, final_url: str | None = None):
+        super().__init__(message)
+        self.attempts = 1
+        self.kind = kind
+        self.message = message
+        self.http_status = http_status
+        self.final_url = final_url
+
+
+def classify(exc: BaseException) -> str:
+    """Map a Playwright failure to an error kind."""
+    text = str(exc)
+    if isinstance(exc, PlaywrightTimeout | TimeoutError):
+        return "timeout"
+    if "ERR_TOO_MANY_REDIRECTS" in text:
+        return "redirect"
+    if "net::ERR_" in text or "NS_ERROR" in text:
+        return "network"
+    return "browser"  # target closed, crashed, or another failure of the browser itself
+
+
+class Renderer:
+    """An async context manager owning one browser; `render()` may run concurrently."""
+
+    def __init__(self, *, headless: bool = True, choice: BrowserChoice | None = None) -> None:
+        self._headless = headless
+        self._choice = choice
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+
+    async def __aenter__(self) -> Renderer:
+        self._pw = await async_playwright().start()
+        try:
+            if self._choice is None:
+                self._choice = find_chromium(self._pw.chromium.executable_path)
+            self._browser = await self._pw.chromium.launch(
+                executable_path=self._choice.executable, args=launch_args(), headless=self._headless
+            )
+        except BaseException:
+            await self._pw.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+        if self._pw is not None:
+            await self._pw.stop()
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None:
+            raise RuntimeError("Renderer used outside 'async with'")
+        return self._browser
+
+    @property
+    def version(self) -> str:
+        return self.browser.version
+
+    @property
+    def choice(self) -> BrowserChoice | None:
+        return self._choice
+
+    async def new_context(self, cfg: Render) -> BrowserContext:
+        ctx = await self.browser.new_context(
+            viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
+            locale=cfg.locale,
+            timezone_id=cfg.timezone,
+            user_agent=cfg.user_agent,
+            service_workers="block",
+        )
+        await _install_blocking(ctx, cfg)
+        return ctx
+
+    async def render(self, url: str, cfg: Render) -> Rendered:
+        """Render one page within cfg.timeout_ms, all steps included; raises RenderError."""
+        start = time.monotonic()
+        ctx = await self.new_context(cfg)
+        page: Page | None = None
+        try:
+            page = await ctx.new_page()
+            async with asyncio.timeout(cfg.timeout_ms / 1000):
+                status = await _load(page, url, cfg, start)
+                html = await page.content()
+            return Rendered(url, page.url, html, status, int((time.monotonic() - start) * 1000))
+        except RenderError:
+            raise
+        except TimeoutError:
+            raise RenderError(
+                "timeout", f"page budget of {cfg.timeout_ms} ms exceeded", final_url=page.url if page else None
+            ) from None
+        except PlaywrightError as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RenderError(classify(exc), message, final_url=page.url if page else None) from None
+        finally:
+            try:
+                await ctx.close()
+            except PlaywrightError:
+                pass  # the browser may be gone already; the error above says why
+
+
+async def _install_blocking(ctx: BrowserContext, cfg: Render) -> None:
+    types = {str(t) for t in cfg.block.resources}
+    globs = list(cfg.block.urls)
+    if not types and not globs:
+        return  # no route handler at all: routing every request through Python costs time
+
+    async def handle(route: Route) -> None:
+        req = route.request
+        if req.resource_type in types or any(fnmatch.fnmatchcase(req.url, g) for g in globs):
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    await ctx.route("**/*", handle)
+
+
+def _remaining_ms(start: float, cfg: Render, wanted: int) -> int:
+    left = cfg.timeout_ms - (time.monotonic() - start) * 1000
+    return max(1, int(min(wanted, left)))
+
+
+async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
+    response = await page.goto(url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms))
+    status = response.status if response is not None else None
+    if status is not None and status >= 400:
+        raise RenderError("http", f"HTTP {status} for {page.url}", http_status=status, final_url=page.url)
+    for action in cfg.actions:
+        await _act(page, action, cfg, start)
+    if cfg.wait_for:
+        try:
+            await page.wait_for_selector(
+                cfg.wait_for, state="attached", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
+            )
+        except PlaywrightTimeout:
+            raise RenderError(
+                "timeout", f"render.wait_for {cfg.wait_for!r} never appeared", status, page.url
+            ) from None
+    return status
+
+
+async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
+    if isinstance(action, ClickAction):
+        try:
+            await page.locator(action.click).first.click(timeout=_remaining_ms(start, cfg, action.timeout_ms))
+        except PlaywrightTimeout:
+            if not action.optional:
+                raise RenderError(
+                    "timeout", f"required click on {action.click!r} found nothing to click", final_url=page.url
+                ) from None
+    elif isinstance(action, ScrollAction):
+        step = action.scroll
+        js = (
+            "window.scrollTo(0, document.documentElement.scrollHeight)"
+            if step.to == "bottom"
+            else "window.scrollBy(0, window.innerHeight)"
+        )
+        for _ in range(step.times):
+            await page.evaluate(js)
+            await asyncio.sleep(step.delay_ms / 1000)
+    elif isinstance(action, WaitForAction):
+        try:
+            await page.wait_for_selector(
+                action.wait_for, state=action.state, timeout=_remaining_ms(start, cfg, action.timeout_ms)
+            )
+        except PlaywrightTimeout:
+            if not action.optional:
+                raise RenderError(
+                    "timeout", f"wait_for {action.wait_for!r} never appeared", final_url=page.url
+                ) from None
+    elif isinstance(action, WaitAction):
+        await asyncio.sleep(min(action.wait_ms, _remaining_ms(start, cfg, action.wait_ms)) / 1000)

@@ -1,0 +1,247 @@
+"""Loading site files: YAML with line numbers, validation, and one-line errors.
+
+Every problem in a site file becomes a `SiteFileError` naming the file, the line,
+the field and a fix hint, so users never see a raw traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scrapers import siteconfig
+from scrapers.siteconfig import LocatedError, SiteConfig
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" {self.field}:" if self.field else ""
+        return f"{self.path}:{self.line}:{self.column}:{where} {self.message}"
+
+
+class SiteFileError(Exception):
+    """One or more problems in one site file; str() is one line per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class UnknownSiteError(LookupError):
+    pass
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    f"while reading the mapping that starts on line {node.start_mark.line + 1}",
+                    node.start_mark,
+                    f"duplicate key {key!r} (first on line {seen[key].start_mark.line + 1}; "
+                    "hint: merge the two or delete one)",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def _known_keys() -> set[str]:
+    keys: set[str] = set()
+    for obj in vars(siteconfig).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            keys.update(obj.model_fields)
+    return keys
+
+
+def _walk(node: yaml.Node | None, loc: Iterable[int | str]) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """Follow a pydantic error location through the YAML node tree.
+
+    Returns the deepest (value node, key node) reached; location parts that are
+    not YAML paths (union tags, model names) are skipped.
+    """
+    key_node: yaml.Node | None = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == part:
+                    node, key_node = v, k
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node, key_node = node.value[part], None
+    return node, key_node
+
+
+def _field_name(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in siteconfig._ACTION_KEYS and out.endswith("]"):
+            continue  # discriminator tag: the YAML has no such level
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(err: dict[str, Any], known: set[str]) -> str:
+    kind = err["type"]
+    loc = err["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it or check the docs for the allowed keys"
+        return f"unknown key {key!r} (hint: {hint})"
+    if kind == "missing":
+        return f"required key {loc[-1]!r} is missing (hint: add it)"
+    msg = str(err["msg"])
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("enum", "literal_error"):
+        got = err.get("input")
+        shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+        msg = f"{msg}, got {shown} (hint: see docs/site-files.md for this key's type)"
+    elif kind == "string_pattern_mismatch":
+        msg = f"{msg}, got {err.get('input')!r} (hint: use lower-case letters, digits and _)"
+    elif "hint:" not in msg:
+        msg = f"{msg} (hint: see docs/site-files.md)"
+    return msg
+
+
+def parse_site_text(text: str, path: str) -> SiteConfig:
+    """Parse and validate the text of a site file; `path` is only used in messages."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or "YAML syntax error").strip()
+        hint = "" if "hint:" in problem else " (hint: check indentation, colons and quotes on this line)"
+        raise SiteFileError([Problem(path, line, col, "", f"YAML syntax error: {problem}{hint}")]) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if not isinstance(data, dict):
+        raise SiteFileError(
+            [Problem(path, 1, 1, "", "a site file must be a YAML mapping (hint: start with 'site: <id>')")]
+        )
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        known = _known_keys()
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, LocatedError):
+                loc = loc + cause.sub_loc
+            node, key_node = _walk(root, loc)
+            mark_node = key_node if err["type"] == "extra_forbidden" and key_node is not None else node
+            mark = mark_node.start_mark if mark_node is not None else None
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problems.append(Problem(path, line, col, _field_name(loc), _message(err, known)))
+        problems.sort(key=lambda p: (p.line, p.column))
+        raise SiteFileError(problems) from None
+
+
+def load_site_file(path: Path) -> SiteConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_site_text(text, str(path))
+
+
+def default_selectors_dir() -> Path:
+    """STORYLINE_SELECTORS, else ./selectors, else the selectors/ beside the package."""
+    env = os.environ.get("STORYLINE_SELECTORS")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "selectors"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "selectors"
+
+
+def site_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml"))
+        else:
+            yield p
+
+
+class SiteRegistry:
+    """The site files of one directory, found by name or by a URL's host."""
+
+    def __init__(self, sites: Iterable[SiteConfig]) -> None:
+        self._by_name: dict[str, SiteConfig] = {}
+        for s in sites:
+            self._by_name[s.site] = s
+
+    @classmethod
+    def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
+        """Load every site file; raises SiteFileError with every broken file's problems."""
+        directory = directory or default_selectors_dir()
+        sites, problems = [], []
+        for f in site_files([directory]) if directory.is_dir() else []:
+            try:
+                sites.append(load_site_file(f))
+            except SiteFileError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise SiteFileError(problems)
+        return cls(sites)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def get(self, name: str) -> SiteConfig:
+        if name == "generic":
+            return generic_site()
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self.names) or "none"
+            raise UnknownSiteError(f"no site file named {name!r} (known: {known}, generic)") from None
+
+    def for_url(self, url: str) -> SiteConfig | None:
+        """The site whose domain (or a parent domain) matches the URL's host, most specific first."""
+        host = (urlsplit(url).hostname or "").lower()
+        best: tuple[int, SiteConfig] | None = None
+        for site in self._by_name.values():
+            for d in site.domains:
+                if host == d or host.endswith("." + d):
+                    if best is None or len(d) > best[0]:
+                        best = (len(d), site)
+        return best[1] if best else None
+
+
+@functools.cache  # the file is immutable package data and the model is frozen
+def generic_site() -> SiteConfig:
+    """The built-in site file used when no other matches: metadata only."""
+    return load_site_file(BUILTIN_DIR / "generic.yaml")

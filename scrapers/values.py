@@ -1,0 +1,127 @@
+"""Turning raw strings and elements into typed values: text, URLs, datetimes, ints."""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zoneinfo
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urljoin
+
+from dateutil import parser as dateparser
+from lxml import etree
+
+_WS = re.compile(r"\s+")
+# Text inside these never reaches a reader.
+_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "option"})
+# Boundaries of these separate words even when the markup has no space.
+_BLOCK = frozenset(
+    "address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead "
+    "tr ul".split()
+)
+
+
+def clean(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def element_text(el: etree._Element) -> str:
+    """Readable text of an element: skips scripts, spaces block boundaries, collapses whitespace."""
+    parts: list[str] = []
+    # Explicit stack: real pages nest deeper than Python's recursion limit allows.
+    stack: list[tuple[etree._Element, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None
+        block = tag is not None and tag.lower() in _BLOCK
+        if closing:
+            if block:
+                parts.append(" ")
+            if node is not el and node.tail:
+                parts.append(node.tail)
+            continue
+        stack.append((node, True))
+        if tag is None or tag.lower() in _SKIP:
+            continue  # comments, processing instructions and hidden content: tail only
+        if block:
+            parts.append(" ")
+        if node.text:
+            parts.append(node.text)
+        stack.extend((child, False) for child in reversed(node))
+    return clean("".join(parts))
+
+
+def to_url(value: str, base: str) -> str | None:
+    value = value.strip()
+    if " " in value and ("," in value or value.endswith(("w", "x"))):
+        value = value.split(",")[0].split()[0]  # srcset: the first candidate
+    if not value or value.lower().startswith(("javascript:", "mailto:", "data:")) or value == "#":
+        return None
+    return urljoin(base, value)
+
+
+# Abbreviations dateutil does not know; ambiguous ones use the most common news meaning.
+_TZ_ABBR: dict[str, int] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "BST": 3600, "IST": 19800, "CET": 3600, "CEST": 7200, "MEZ": 3600,
+    "MESZ": 7200, "EET": 7200, "EEST": 10800, "EST": -18000, "EDT": -14400, "CST": -21600,
+    "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800, "PDT": -25200, "JST": 32400,
+    "KST": 32400, "AEST": 36000, "AEDT": 39600, "SAST": 7200, "WAT": 3600, "EAT": 10800,
+}
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def to_datetime(value: str, tz: str = "UTC", fmt: str | None = None) -> str | None:
+    """Parse a date in any common form; naive values are taken to be in `tz`.
+
+    Returns ISO 8601 with offset, seconds precision, or None when it is no date.
+    """
+    value = clean(value)
+    if not value:
+        return None
+    dt: datetime | None = None
+    if fmt:
+        try:
+            dt = datetime.strptime(value, fmt)
+        except ValueError:
+            return None
+    elif re.fullmatch(r"\d{9,13}(\.\d+)?", value):
+        stamp = float(value)
+        dt = datetime.fromtimestamp(stamp / 1000 if stamp > 1e11 else stamp, UTC)
+    else:
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            dt = _loose_parse(value)
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
+    return dt.isoformat(timespec="seconds")
+
+
+def _loose_parse(value: str) -> datetime | None:
+    tzinfos = {k: timezone(timedelta(seconds=v)) for k, v in _TZ_ABBR.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dateutil warns on every unknown token
+        try:
+            return dateparser.parse(value, tzinfos=tzinfos)  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            pass
+        if not _YEAR.search(value):
+            return None  # fuzzy parsing of "3 hours ago" would invent a date
+        try:
+            return dateparser.parse(value, fuzzy=True, tzinfos=tzinfos)  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            return None
+
+
+def to_int(value: str) -> int | None:
+    match = re.search(r"-?\d[\d,.\u202f\u00a0 ]*", value)
+    if not match:
+        return None
+    digits = re.sub(r"[^\d-]", "", match.group())
+    try:
+        return int(digits)
+    except ValueError:
+        return None
