@@ -15,7 +15,7 @@ from lxml import etree
 from parsel import Selector, SelectorList
 
 from scrapers import jsonld, record
-from scrapers.siteconfig import Body, Field, SiteConfig, Source, ValueType
+from scrapers.siteconfig import Body, Field, Selectors, SiteConfig, Source, ValueType
 from scrapers.values import clean, element_text, to_datetime, to_int, to_url
 
 Value = str | int | list[Any]
@@ -51,7 +51,17 @@ def _select(scope: Selector, src: Source) -> SelectorList[Selector]:
     return scope.css(src.css) if src.css is not None else scope.xpath(src.expr)
 
 
-def _raw_values(src: Source, scope: Selector | None, doc: _Doc, vtype: ValueType) -> list[str]:
+def _select_first(scope: Selector, sels: Selectors) -> tuple[SelectorList[Selector], int]:
+    """Matches of the first css/xpath selector that finds anything, and its index."""
+    for index, src in enumerate(sels.sources()):
+        if src.kind in ("css", "xpath") and (found := _select(scope, src)):
+            return found, index
+    return SelectorList([]), -1
+
+
+def _raw_values(
+    src: Source, scope: Selector | None, doc: _Doc, vtype: ValueType, used: set[Any] | None = None
+) -> list[str]:
     if src.jsonld is not None:
         return jsonld.lookup(doc.jsonld, src.jsonld)
     if src.meta is not None:
@@ -65,7 +75,10 @@ def _raw_values(src: Source, scope: Selector | None, doc: _Doc, vtype: ValueType
         node = sel.root
         if not isinstance(node, etree._Element):
             out.append(str(node))  # ::text, ::attr(), @attr and string XPath results
-        elif src.attr is not None:
+            continue
+        if used is not None:
+            used.add(node)
+        if src.attr is not None:
             value = node.get(src.attr)
             if value is not None:
                 out.append(value)
@@ -100,11 +113,16 @@ def _apply_regex(raw: str, pattern: str | None) -> str | None:
     return m.group(1) if m.re.groups else m.group(0)
 
 
-def eval_field(f: Field, scope: Selector | None, doc: _Doc) -> tuple[Value, int] | None:
-    """The field's value and the index of the selector that produced it, or None."""
+def eval_field(
+    f: Field, scope: Selector | None, doc: _Doc, used: set[Any] | None = None
+) -> tuple[Value, int] | None:
+    """The field's value and the index of the selector that produced it, or None.
+
+    Elements the value came from are added to `used` when given.
+    """
     for index, src in enumerate(f.sources()):
         values: list[str | int] = []
-        for raw in _raw_values(src, scope, doc, f.type):
+        for raw in _raw_values(src, scope, doc, f.type, used):
             picked = _apply_regex(raw, src.regex)
             if picked is None:
                 continue
@@ -123,22 +141,42 @@ def eval_field(f: Field, scope: Selector | None, doc: _Doc) -> tuple[Value, int]
     return None
 
 
-def _body(spec: Body, scope: Selector | None, doc: _Doc) -> list[record.Section]:
-    if spec.paragraphs.jsonld is not None:
-        texts = jsonld.lookup(doc.jsonld, spec.paragraphs.jsonld)
-        paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
-        return [record.Section(heading=None, paragraphs=paras)] if paras else []
-    if scope is None:
-        return []
-    heads = [s.root for s in _select(scope, spec.headings)] if spec.headings else []
-    paras = [s.root for s in _select(scope, spec.paragraphs)]
+def _body(
+    spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]
+) -> tuple[list[record.Section], int]:
+    """Sections of the body, and the index of the paragraph selector used (-1: none matched)."""
+    for index, src in enumerate(spec.paragraphs.sources()):
+        if src.jsonld is not None:
+            texts = jsonld.lookup(doc.jsonld, src.jsonld)
+            paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
+            if paras:
+                return [record.Section(heading=None, paragraphs=paras)], index
+        elif src.meta is None and scope is not None:
+            found = _select(scope, src)
+            if found:
+                heads = _select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
+                paras = [s.root for s in found if not _overlaps(s.root, skip)]
+                sections = _sections(scope, [s.root for s in heads], paras)
+                if sections:
+                    return sections, index
+    return [], -1
+
+
+def _overlaps(node: Any, skip: set[Any]) -> bool:
+    """True when `node` is, contains or sits inside an element in `skip`."""
+    if not skip or not isinstance(node, etree._Element):
+        return False
+    return any(n in skip for n in node.iter()) or any(a in skip for a in node.iterancestors())
+
+
+def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[record.Section]:
     nodes = [n for n in heads + paras if isinstance(n, etree._Element)]
     chosen = set(nodes)
     head_set = set(heads)
-    # Document order, and a node inside another chosen node is part of that one.
+    # Document order; a node inside another chosen node is part of that one.
     order = {n: i for i, n in enumerate(scope.root.iter()) if n in chosen}
     sections: list[record.Section] = []
-    for node in sorted(set(nodes), key=lambda n: order.get(n, 0)):
+    for node in sorted(chosen, key=lambda n: order.get(n, 0)):
         if any(a in chosen for a in node.iterancestors()):
             continue
         text = element_text(node)
@@ -188,7 +226,7 @@ def _page(site: SiteConfig, doc: _Doc, missing: list[str]) -> record.Page:
 def _widgets(site: SiteConfig, doc: _Doc, missing: list[str]) -> list[record.Widget]:
     out: list[record.Widget] = []
     for w in site.widgets:
-        root = _select(doc.root, w.root)
+        root, _ = _select_first(doc.root, w.root)
         if not root:
             if w.required:
                 missing.append(f"widgets.{w.name}")
@@ -222,7 +260,7 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
     spec = site.story
     scope: Selector | None = doc.root
     if spec.root is not None:
-        found = _select(doc.root, spec.root)
+        found, _ = _select_first(doc.root, spec.root)
         scope = found[0] if found else None
         if scope is None:
             missing.append("story.root")
@@ -235,10 +273,12 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
     values: dict[str, Value | None] = {}
     matched: dict[str, int] = {}
 
+    summary_nodes: set[Any] = set()  # the standfirst is not body text, wherever it sits
+
     def take(name: str, f: Field | None) -> Value | None:
         if f is None:
             return None
-        got = eval_field(f, scope, doc)
+        got = eval_field(f, scope, doc, summary_nodes if name == "summary" else None)
         if got is None:
             if f.required:
                 missing.append(name)
@@ -263,7 +303,9 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
         v = take(f"fields.{name}", f)
         if v is not None:
             custom[name] = v
-    body = _body(spec.body, scope, doc) if spec.body else []
+    body, body_index = _body(spec.body, scope, doc, summary_nodes) if spec.body else ([], -1)
+    if body_index >= 0:
+        matched["body"] = body_index
     if spec.body is not None and spec.body.required and not any(s.paragraphs for s in body):
         missing.append("body")
 

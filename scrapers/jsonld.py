@@ -7,6 +7,7 @@ A path is an optional @type glob followed by keys: `NewsArticle.headline`,
 from __future__ import annotations
 
 import fnmatch
+import html
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -59,6 +60,7 @@ def _is_type_segment(segment: str) -> bool:
 def lookup(objs: list[JsonObj], path: str) -> list[str]:
     """All string values at `path`; objects at the end give their name, url or @id."""
     segments = path.split(".")
+    by_id = {o["@id"]: o for o in _typed(objs) if isinstance(o.get("@id"), str) and len(o) > 2}
     if _is_type_segment(segments[0]):
         globs = segments[0].split("|")
         current: list[Any] = [o for o in _typed(objs) if any(
@@ -73,11 +75,14 @@ def lookup(objs: list[JsonObj], path: str) -> list[str]:
             if isinstance(value, dict) and key in value:
                 got = value[key]
                 nxt.extend(got if isinstance(got, list) else [got])
-        current = nxt
+        # {"@id": "#author-1"} points at the full object elsewhere in the @graph
+        current = [by_id.get(v["@id"], v) if isinstance(v, dict) and "@id" in v and len(v) == 1 else v
+                   for v in nxt]
     out: list[str] = []
     for value in current:
         if isinstance(value, dict):
             value = value.get("name") or value.get("url") or value.get("@id")
         if isinstance(value, str | int | float) and not isinstance(value, bool):
-            out.append(str(value))
+            # CMSs (WordPress/Yoast among them) often store HTML entities inside JSON-LD strings.
+            out.append(html.unescape(str(value)))
     return out

@@ -164,21 +164,11 @@ class DomSource(Source):
         return _shorthand_source(value)
 
 
-class Field(Source):
-    """A value to extract: a primary selector, ordered fallbacks, and how to shape the result."""
+class Selectors(Source):
+    """A primary selector plus ordered fallbacks; the first that finds anything wins."""
 
     fallbacks: list[Source] = PField(
         default_factory=list, description="tried in order when the primary selector finds nothing"
-    )
-    type: ValueType = PField(ValueType.text, description="text, url, datetime, int or html")
-    many: bool = PField(False, description="return every match as a list")
-    join: str | None = PField(None, description="join all matches into one string with this separator")
-    split: str | None = PField(
-        None, description="split each match at this separator first (e.g. ',' for keyword lists)"
-    )
-    required: bool = PField(False, description="a page without this value is 'partial'")
-    format: str | None = PField(
-        None, description="strptime format for datetimes the automatic parser gets wrong"
     )
 
     @model_validator(mode="before")
@@ -193,9 +183,41 @@ class Field(Source):
             if not isinstance(first, dict):
                 return value
             return {**first, "fallbacks": [_shorthand_source(v) for v in value[1:]]}
-        if isinstance(value, dict) and "fallbacks" in value and isinstance(value["fallbacks"], list):
+        if isinstance(value, dict) and isinstance(value.get("fallbacks"), list):
             return {**value, "fallbacks": [_shorthand_source(v) for v in value["fallbacks"]]}
         return value
+
+    def sources(self) -> list[Source]:
+        primary = Source(css=self.css, xpath=self.xpath, jsonld=self.jsonld, meta=self.meta,
+                         attr=self.attr, regex=self.regex)
+        return [primary, *self.fallbacks]
+
+
+class DomSelectors(Selectors):
+    """Selectors that must point into the DOM (css or xpath), with fallbacks."""
+
+    @model_validator(mode="after")
+    def _dom_only(self) -> DomSelectors:
+        for i, src in enumerate(self.sources()):
+            if src.kind not in ("css", "xpath"):
+                where = "" if i == 0 else f" (fallback {i})"
+                raise ValueError(f"this selector must be css or xpath, not {src.kind}{where}")
+        return self
+
+
+class Field(Selectors):
+    """A value to extract: selectors with fallbacks, and how to shape the result."""
+
+    type: ValueType = PField(ValueType.text, description="text, url, datetime, int or html")
+    many: bool = PField(False, description="return every match as a list")
+    join: str | None = PField(None, description="join all matches into one string with this separator")
+    split: str | None = PField(
+        None, description="split each match at this separator first (e.g. ',' for keyword lists)"
+    )
+    required: bool = PField(False, description="a page without this value is 'partial'")
+    format: str | None = PField(
+        None, description="strptime format for datetimes the automatic parser gets wrong"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Field:
@@ -204,11 +226,6 @@ class Field(Source):
         if self.format is not None and self.type != ValueType.datetime:
             raise ValueError("'format' only applies to type: datetime")
         return self
-
-    def sources(self) -> list[Source]:
-        primary = Source(css=self.css, xpath=self.xpath, jsonld=self.jsonld, meta=self.meta,
-                         attr=self.attr, regex=self.regex)
-        return [primary, *self.fallbacks]
 
 
 class RequiredField(Field):
@@ -238,21 +255,16 @@ class Body(BaseModel):
     """The story body: paragraphs, split into sections at sub-headings."""
 
     model_config = _STRICT
-    paragraphs: Source = PField(
-        description="selector for body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
+    paragraphs: Selectors = PField(
+        description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
     )
-    headings: DomSource | None = PField(None, description="selector for sub-headings that start sections")
+    headings: DomSelectors | None = PField(None, description="sub-headings that start new sections")
     required: bool = True
-
-    @field_validator("paragraphs", mode="before")
-    @classmethod
-    def _short(cls, value: Any) -> Any:
-        return _shorthand_source(value)
 
 
 class Story(BaseModel):
     model_config = _STRICT
-    root: DomSource | None = PField(None, description="scope for css/xpath story fields")
+    root: DomSelectors | None = PField(None, description="scope for css/xpath story fields")
     exclude: list[DomSource] = PField(
         default_factory=list, description="elements removed from the story scope before extraction"
     )
@@ -285,7 +297,7 @@ class Widget(BaseModel):
 
     model_config = _STRICT
     name: str = PField(pattern=_NAME, description="key in the record, e.g. hot_this_week")
-    root: DomSource = PField(description="the block's container")
+    root: DomSelectors = PField(description="the block's container")
     title: Field | None = PField(None, description="the block's visible heading, relative to root")
     items: DomSource = PField(description="one element per teaser, relative to root")
     item: ItemFields = PField(default_factory=ItemFields, description="fields of each item")

@@ -10,6 +10,7 @@ import difflib
 import functools
 import os
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,12 +70,30 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _known_keys() -> set[str]:
-    keys: set[str] = set()
-    for obj in vars(siteconfig).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
-            keys.update(obj.model_fields)
-    return keys
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation can hold (through Optional, list, dict, unions, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> set[str]:
+    """Keys allowed in the mapping at `loc` (the location of the unknown key's parent)."""
+    models: list[type[BaseModel]] = [SiteConfig]
+    for part in loc:
+        if isinstance(part, int) or not models:
+            continue
+        if part in siteconfig._ACTION_KEYS and not any(part in m.model_fields for m in models):
+            continue
+        nxt: list[type[BaseModel]] = []
+        for m in models:
+            info = m.model_fields.get(str(part))
+            if info is not None:
+                nxt.extend(_models_in(info.annotation))
+        if nxt or any(str(part) in m.model_fields for m in models):
+            models = nxt
+        # else: a dict key chosen by the user (a custom field name); stay on the value model
+    return {k for m in models for k in m.model_fields}
 
 
 def _walk(node: yaml.Node | None, loc: Iterable[int | str]) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -107,13 +126,18 @@ def _field_name(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _message(err: dict[str, Any], known: set[str]) -> str:
+def _message(err: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     kind = err["type"]
-    loc = err["loc"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else "remove it or check the docs for the allowed keys"
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif allowed:
+            hint = "allowed here: " + ", ".join(sorted(allowed))
+        else:
+            hint = "remove it"
         return f"unknown key {key!r} (hint: {hint})"
     if kind == "missing":
         return f"required key {loc[-1]!r} is missing (hint: add it)"
@@ -151,7 +175,6 @@ def parse_site_text(text: str, path: str) -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as exc:
-        known = _known_keys()
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -162,7 +185,7 @@ def parse_site_text(text: str, path: str) -> SiteConfig:
             mark_node = key_node if err["type"] == "extra_forbidden" and key_node is not None else node
             mark = mark_node.start_mark if mark_node is not None else None
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problems.append(Problem(path, line, col, _field_name(loc), _message(err, known)))
+            problems.append(Problem(path, line, col, _field_name(loc), _message(err, loc)))
         problems.sort(key=lambda p: (p.line, p.column))
         raise SiteFileError(problems) from None
 
