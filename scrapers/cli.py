@@ -42,14 +42,22 @@ def _parser() -> argparse.ArgumentParser:
         "  storyline check selectors/\n\n"
         "Run 'storyline COMMAND --help' for each command's options.",
     )
-    ap.add_argument("--selectors", type=Path, metavar="DIR",
-                    help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)")
+    ap.add_argument(
+        "--selectors",
+        type=Path,
+        metavar="DIR",
+        help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)",
+    )
     ap.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    ap.add_argument("--log-format", choices=["json", "console"], help="default: console on a terminal, else json")
+    ap.add_argument(
+        "--log-format", choices=["json", "console"], help="default: console on a terminal, else json"
+    )
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     ex = sub.add_parser(
-        "extract", formatter_class=_FMT, help="extract a saved HTML page (no browser)",
+        "extract",
+        formatter_class=_FMT,
+        help="extract a saved HTML page (no browser)",
         description="Extract one saved page, or many with --batch, without a browser.\n"
         "The site file is chosen by the URL's domain unless --site is given.",
         epilog="examples:\n"
@@ -62,10 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("html_file", nargs="?", type=Path, help="saved HTML file")
     ex.add_argument("--url", help="the page's address (links and images are made absolute against it)")
     ex.add_argument("--site", help="site file name, or 'generic' for generic extraction")
-    ex.add_argument("--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url} line of FILE")
+    ex.add_argument(
+        "--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url} line of FILE"
+    )
 
     sc = sub.add_parser(
-        "scrape", formatter_class=_FMT, help="render URLs in Chromium and extract them",
+        "scrape",
+        formatter_class=_FMT,
+        help="render URLs in Chromium and extract them",
         description="Render each URL in headless Chromium with its site file's actions, extract,\n"
         "and print one record per URL (or write them with --out). Failures are records too.",
         epilog="examples:\n"
@@ -78,15 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     _browser_options(sc)
 
     ck = sub.add_parser(
-        "check", formatter_class=_FMT, help="validate site files (no browser)",
+        "check",
+        formatter_class=_FMT,
+        help="validate site files (no browser)",
         description="Validate site files and print every problem as FILE:LINE:COL: FIELD: MESSAGE (hint).\n"
         "Exit status 0 when all are valid, 2 otherwise.",
         epilog="examples:\n  storyline check\n  storyline check selectors/demo-news.yaml",
     )
-    ck.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: selectors/)")
+    ck.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: selectors/)"
+    )
 
     dm = sub.add_parser(
-        "demo", formatter_class=_FMT, help="serve the bundled demo site and scrape it",
+        "demo",
+        formatter_class=_FMT,
+        help="serve the bundled demo site and scrape it",
         description="Start the demo news site on a free localhost port, scrape every article with\n"
         "selectors/demo-news.yaml, write NDJSON and print a short summary.",
         epilog="examples:\n  storyline demo\n  storyline demo --out /tmp/demo.ndjson --concurrency 4",
@@ -98,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _browser_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="pages rendered at once (default 2)")
-    p.add_argument("--attempts", type=int, default=2, help="tries per page for retryable failures (default 2)")
+    p.add_argument(
+        "--attempts", type=int, default=2, help="tries per page for retryable failures (default 2)"
+    )
     p.add_argument("--headed", action="store_true", help="show the browser window")
 
 
@@ -136,7 +156,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         print("error: give HTML_FILE and --url, or --batch FILE (see --help)", file=sys.stderr)
         return EXIT_CONFIG
     site = choose_site(args.url, registry, args.site)
-    rec = extract_page(args.url, _read_html(args.html_file), args.url, site, http_status=None, fetched_at=now_utc())
+    rec = extract_page(
+        args.url, _read_html(args.html_file), args.url, site, http_status=None, fetched_at=now_utc()
+    )
     print(rec.to_json())
     return EXIT_OK
 
@@ -153,12 +175,22 @@ def _extract_batch(batch: Path, registry: SiteRegistry, site_name: str | None) -
             path = Path(item["path"])
             if not path.is_absolute():
                 path = batch.parent / path
-            rec = extract_page(url, _read_html(path), url, choose_site(url, registry, site_name),
-                               http_status=None, fetched_at=now_utc())
+            rec = extract_page(
+                url,
+                _read_html(path),
+                url,
+                choose_site(url, registry, site_name),
+                http_status=None,
+                fetched_at=now_utc(),
+            )
         except (ValueError, KeyError, TypeError, OSError) as exc:
             failed += 1
-            rec = Record(url=url, fetched_at=now_utc(), status="error",
-                         error=Error(kind="content", message=f"{batch}:{n}: {type(exc).__name__}: {exc}"))
+            rec = Record(
+                url=url,
+                fetched_at=now_utc(),
+                status="error",
+                error=Error(kind="content", message=f"{batch}:{n}: {type(exc).__name__}: {exc}"),
+            )
         print(rec.to_json(), flush=True)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -175,22 +207,35 @@ class _Progress:
         self.stats.by_status[rec.status] += 1
         if self.enabled:
             s = self.stats.by_status
-            print(f"\r[{self.stats.total}/{self.total}] ok {s['ok']}  partial {s['partial']}  "
-                  f"error {s['error']}", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r[{self.stats.total}/{self.total}] ok {s['ok']}  partial {s['partial']}  "
+                f"error {s['error']}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self.enabled:
             print(file=sys.stderr)
 
 
-async def _scrape(urls: list[str], args: argparse.Namespace, registry: SiteRegistry, out: Path | None) -> RunStats:
+async def _scrape(
+    urls: list[str], args: argparse.Namespace, registry: SiteRegistry, out: Path | None
+) -> RunStats:
     progress = _Progress(len(urls))
     try:
         async with Renderer(headless=not args.headed) as renderer:
             with NdjsonSink(out) as sink:
                 return await scrape_many(
-                    urls, registry=registry, sink=sink, renderer=renderer, site_name=args.site,
-                    concurrency=args.concurrency, attempts=args.attempts, on_record=progress,
+                    urls,
+                    registry=registry,
+                    sink=sink,
+                    renderer=renderer,
+                    site_name=args.site,
+                    concurrency=args.concurrency,
+                    attempts=args.attempts,
+                    on_record=progress,
                 )
     finally:
         progress.close()
@@ -213,14 +258,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     registry.get(args.site)
     with DemoServer() as server:
         urls = server.article_urls()
-        print(f"demo site running at {server.base_url}/ with {len(urls)} articles; scraping…", file=sys.stderr)
+        print(
+            f"demo site running at {server.base_url}/ with {len(urls)} articles; scraping…", file=sys.stderr
+        )
         stats = asyncio.run(_scrape(urls, args, registry, args.out))
     print(f"wrote {args.out}: {stats.line()}")
     seed = _first_record(args.out, urls[0])
     if seed is not None and seed.story is not None:
         print(f"seed article: {seed.story.headline!r}")
-        print(f"  body paragraphs: {sum(len(s.paragraphs) for s in seed.story.body)}; widgets: "
-              + ", ".join(f"{w.name} ({len(w.items)} items)" for w in seed.widgets))
+        print(
+            f"  body paragraphs: {sum(len(s.paragraphs) for s in seed.story.body)}; widgets: "
+            + ", ".join(f"{w.name} ({len(w.items)} items)" for w in seed.widgets)
+        )
         print(f"  page fields: {json.dumps(seed.page.fields if seed.page else {}, ensure_ascii=False)}")
     return EXIT_FAILED if stats.failed else EXIT_OK
 

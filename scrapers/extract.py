@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -23,7 +23,7 @@ Value = str | int | list[Any]
 
 @dataclass
 class Extraction:
-    extractor: str
+    extractor: Literal["selectors", "generic"]
     site: str | None
     story: record.Story
     widgets: list[record.Widget]
@@ -141,9 +141,7 @@ def eval_field(
     return None
 
 
-def _body(
-    spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]
-) -> tuple[list[record.Section], int]:
+def _body(spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]) -> tuple[list[record.Section], int]:
     """Sections of the body, and the index of the paragraph selector used (-1: none matched)."""
     for index, src in enumerate(spec.paragraphs.sources()):
         if src.jsonld is not None:
@@ -241,7 +239,9 @@ def _widgets(site: SiteConfig, doc: _Doc, missing: list[str]) -> list[record.Wid
                 f = getattr(spec, name)
                 got = eval_field(f, el, doc) if f is not None else None
                 item[name] = _as_str(got[0]) if got else None
-            custom = {n: got[0] for n, f in spec.fields.items() if (got := eval_field(f, el, doc))}
+            custom: dict[str, record.JsonValue] = {
+                n: got[0] for n, f in spec.fields.items() if (got := eval_field(f, el, doc))
+            }
             if any(item.values()) or custom:
                 items.append(record.WidgetItem(**item, fields=custom))
         out.append(record.Widget(name=w.name, title=_as_str(title[0]) if title else None, items=items))

@@ -18,7 +18,7 @@ from scrapers import record
 from scrapers.extract import Extraction, extract
 from scrapers.logs import get_logger
 from scrapers.output import NdjsonSink
-from scrapers.render import Rendered, RenderError, Renderer
+from scrapers.render import Rendered, Renderer, RenderError
 from scrapers.siteconfig import SiteConfig
 from scrapers.siteload import SiteRegistry, generic_site
 
@@ -50,7 +50,7 @@ def build_record(
 ) -> record.Record:
     return record.Record(
         site=ex.site,
-        extractor=ex.extractor,  # type: ignore[arg-type]
+        extractor=ex.extractor,
         url=url,
         final_url=final_url,
         fetched_at=fetched_at,
@@ -76,18 +76,38 @@ def error_record(
         http_status=err.http_status,
         status="error",
         error=record.Error(
-            kind=err.kind, message=err.message, attempts=attempts, http_status=err.http_status  # type: ignore[arg-type]
+            kind=err.kind,
+            message=err.message,
+            attempts=attempts,
+            http_status=err.http_status,
         ),
         timings_ms=record.Timings(render=render_ms),
     )
 
 
-def extract_page(url: str, html: str, final_url: str, site: SiteConfig, **meta: object) -> record.Record:
+def extract_page(
+    url: str,
+    html: str,
+    final_url: str,
+    site: SiteConfig,
+    *,
+    http_status: int | None,
+    fetched_at: str,
+    render_ms: int = 0,
+) -> record.Record:
     """Extraction and record building for HTML already in hand (the browser-free path)."""
     t0 = time.perf_counter()
     ex = extract(html, final_url, site)
     ms = int((time.perf_counter() - t0) * 1000)
-    return build_record(url, ex, final_url=final_url, extract_ms=ms, **meta)  # type: ignore[arg-type]
+    return build_record(
+        url,
+        ex,
+        final_url=final_url,
+        http_status=http_status,
+        fetched_at=fetched_at,
+        render_ms=render_ms,
+        extract_ms=ms,
+    )
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -96,11 +116,13 @@ def _retryable(exc: BaseException) -> bool:
     return exc.kind in RETRYABLE_KINDS or (exc.kind == "http" and exc.http_status in RETRYABLE_HTTP)
 
 
-async def render_with_retries(renderer: Renderer, url: str, site: SiteConfig, attempts: int) -> tuple[Rendered, int]:
+async def render_with_retries(
+    renderer: Renderer, url: str, site: SiteConfig, attempts: int
+) -> tuple[Rendered, int]:
     used = 0
     async for attempt in AsyncRetrying(
         stop=stop_after_attempt(attempts),
-        wait=wait_exponential_jitter(initial=0.5, max=8),
+        wait=wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5),
         retry=retry_if_exception(_retryable),
         reraise=True,
     ):
@@ -124,13 +146,22 @@ async def scrape_one(renderer: Renderer, url: str, site: SiteConfig, attempts: i
         return error_record(url, site, err, err.attempts, fetched_at, ms)
     try:
         return extract_page(
-            url, rendered.html, rendered.final_url, site,
-            http_status=rendered.http_status, fetched_at=fetched_at, render_ms=rendered.render_ms,
+            url,
+            rendered.html,
+            rendered.final_url,
+            site,
+            http_status=rendered.http_status,
+            fetched_at=fetched_at,
+            render_ms=rendered.render_ms,
         )
     except Exception as exc:  # a bug must not lose the page: it becomes its record
-        err = RenderError("content", f"extraction failed: {type(exc).__name__}: {exc}",
-                          rendered.http_status, rendered.final_url)
-        return error_record(url, site, err, 1, fetched_at, rendered.render_ms)
+        failure = RenderError(
+            "content",
+            f"extraction failed: {type(exc).__name__}: {exc}",
+            rendered.http_status,
+            rendered.final_url,
+        )
+        return error_record(url, site, failure, 1, fetched_at, rendered.render_ms)
 
 
 @dataclass
@@ -173,8 +204,15 @@ async def scrape_many(
             rec = await scrape_one(renderer, url, site, attempts)
         sink.write(rec)
         stats.by_status[rec.status] += 1
-        log.info("page", url=url, site=rec.site, status=rec.status, missing=rec.missing,
-                 error=rec.error.kind if rec.error else None, render_ms=rec.timings_ms.render)
+        log.info(
+            "page",
+            url=url,
+            site=rec.site,
+            status=rec.status,
+            missing=rec.missing,
+            error=rec.error.kind if rec.error else None,
+            render_ms=rec.timings_ms.render,
+        )
         if on_record is not None:
             on_record(rec)
 

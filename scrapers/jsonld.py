@@ -63,9 +63,9 @@ def lookup(objs: list[JsonObj], path: str) -> list[str]:
     by_id = {o["@id"]: o for o in _typed(objs) if isinstance(o.get("@id"), str) and len(o) > 2}
     if _is_type_segment(segments[0]):
         globs = segments[0].split("|")
-        current: list[Any] = [o for o in _typed(objs) if any(
-            fnmatch.fnmatchcase(t, g) for t in _types(o) for g in globs
-        )]
+        current: list[Any] = [
+            o for o in _typed(objs) if any(fnmatch.fnmatchcase(t, g) for t in _types(o) for g in globs)
+        ]
         segments = segments[1:]
     else:
         current = list(objs)
@@ -76,8 +76,9 @@ def lookup(objs: list[JsonObj], path: str) -> list[str]:
                 got = value[key]
                 nxt.extend(got if isinstance(got, list) else [got])
         # {"@id": "#author-1"} points at the full object elsewhere in the @graph
-        current = [by_id.get(v["@id"], v) if isinstance(v, dict) and "@id" in v and len(v) == 1 else v
-                   for v in nxt]
+        current = [
+            by_id.get(v["@id"], v) if isinstance(v, dict) and "@id" in v and len(v) == 1 else v for v in nxt
+        ]
     out: list[str] = []
     for value in current:
         if isinstance(value, dict):

@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+from scrapers.errors import ErrorKind
+
+SCHEMA_VERSION: Literal[1] = 1
 
 _OUT = ConfigDict(extra="forbid")
 
@@ -71,11 +73,6 @@ class Page(BaseModel):
     language: str | None = None
     canonical_url: str | None = None
     fields: dict[str, JsonValue] = Field(default_factory=dict)
-
-
-ErrorKind = Literal[
-    "http", "timeout", "network", "redirect", "blocked", "browser", "content", "robots", "interrupted", "config"
-]
 
 
 class Error(BaseModel):

@@ -7,8 +7,10 @@ extraction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -17,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.browser import BrowserChoice, find_chromium, launch_args
+from scrapers.errors import ErrorKind
 from scrapers.siteconfig import ClickAction, Render, ScrollAction, WaitAction, WaitForAction
 
 
@@ -32,7 +35,9 @@ class Rendered:
 class RenderError(Exception):
     """A page that could not be rendered; `kind` is one of the record's error kinds."""
 
-    def __init__(self, kind: str, message: str, http_status: int | None = None, final_url: str | None = None):
+    def __init__(
+        self, kind: ErrorKind, message: str, http_status: int | None = None, final_url: str | None = None
+    ) -> None:
         super().__init__(message)
         self.attempts = 1
         self.kind = kind
@@ -41,7 +46,7 @@ class RenderError(Exception):
         self.final_url = final_url
 
 
-def classify(exc: BaseException) -> str:
+def classify(exc: BaseException) -> ErrorKind:
     """Map a Playwright failure to an error kind."""
     text = str(exc)
     if isinstance(exc, PlaywrightTimeout | TimeoutError):
@@ -108,12 +113,19 @@ class Renderer:
         await _install_blocking(ctx, cfg)
         return ctx
 
-    async def render(self, url: str, cfg: Render) -> Rendered:
-        """Render one page within cfg.timeout_ms, all steps included; raises RenderError."""
+    async def render(
+        self, url: str, cfg: Render, prepare: Callable[[BrowserContext], Awaitable[None]] | None = None
+    ) -> Rendered:
+        """Render one page within cfg.timeout_ms, all steps included; raises RenderError.
+
+        `prepare` may add routes to the fresh context first (replaying, serving saved pages).
+        """
         start = time.monotonic()
         ctx = await self.new_context(cfg)
         page: Page | None = None
         try:
+            if prepare is not None:
+                await prepare(ctx)
             page = await ctx.new_page()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 status = await _load(page, url, cfg, start)
@@ -123,16 +135,16 @@ class Renderer:
             raise
         except TimeoutError:
             raise RenderError(
-                "timeout", f"page budget of {cfg.timeout_ms} ms exceeded", final_url=page.url if page else None
+                "timeout",
+                f"page budget of {cfg.timeout_ms} ms exceeded",
+                final_url=page.url if page else None,
             ) from None
         except PlaywrightError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise RenderError(classify(exc), message, final_url=page.url if page else None) from None
         finally:
-            try:
+            with contextlib.suppress(PlaywrightError):  # the browser may be gone; the error above says why
                 await ctx.close()
-            except PlaywrightError:
-                pass  # the browser may be gone already; the error above says why
 
 
 async def _install_blocking(ctx: BrowserContext, cfg: Render) -> None:
@@ -157,7 +169,9 @@ def _remaining_ms(start: float, cfg: Render, wanted: int) -> int:
 
 
 async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
-    response = await page.goto(url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms))
+    response = await page.goto(
+        url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
+    )
     status = response.status if response is not None else None
     if status is not None and status >= 400:
         raise RenderError("http", f"HTTP {status} for {page.url}", http_status=status, final_url=page.url)
@@ -182,7 +196,9 @@ async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
         except PlaywrightTimeout:
             if not action.optional:
                 raise RenderError(
-                    "timeout", f"required click on {action.click!r} found nothing to click", final_url=page.url
+                    "timeout",
+                    f"required click on {action.click!r} found nothing to click",
+                    final_url=page.url,
                 ) from None
     elif isinstance(action, ScrollAction):
         step = action.scroll

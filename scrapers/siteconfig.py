@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic import Field as PField
 
+
 class LocatedError(ValueError):
     """A validation error that knows where below the validated value it belongs."""
 
@@ -61,7 +62,8 @@ def check_xpath(value: str) -> str:
         etree.XPath(value)
     except etree.XPathSyntaxError as exc:
         raise ValueError(
-            f"invalid XPath {value!r}: {exc} (hint: check brackets and quotes; relative paths start with './/')"
+            f"invalid XPath {value!r}: {exc} "
+            "(hint: check brackets and quotes; relative paths start with './/')"
         ) from None
     return value
 
@@ -120,9 +122,9 @@ class Source(BaseModel):
         kinds = [k for k in ("css", "xpath", "jsonld", "meta") if getattr(self, k) is not None]
         if len(kinds) != 1:
             found = ", ".join(kinds) if kinds else "none"
+            hint = "put alternatives under 'fallbacks'" if kinds else "add one, e.g. 'css: h1'"
             raise ValueError(
-                f"a selector needs exactly one of css, xpath, jsonld, meta (found: {found}) "
-                "(hint: put alternatives under 'fallbacks')"
+                f"a selector needs exactly one of css, xpath, jsonld, meta (found: {found}) (hint: {hint})"
             )
         if self.attr is not None and (self.jsonld or self.meta):
             raise ValueError("'attr' only applies to css or xpath selectors (hint: remove 'attr')")
@@ -188,8 +190,14 @@ class Selectors(Source):
         return value
 
     def sources(self) -> list[Source]:
-        primary = Source(css=self.css, xpath=self.xpath, jsonld=self.jsonld, meta=self.meta,
-                         attr=self.attr, regex=self.regex)
+        primary = Source(
+            css=self.css,
+            xpath=self.xpath,
+            jsonld=self.jsonld,
+            meta=self.meta,
+            attr=self.attr,
+            regex=self.regex,
+        )
         return [primary, *self.fallbacks]
 
 
@@ -324,7 +332,8 @@ class ScrollSpec(BaseModel):
     times: int = PField(3, ge=1, le=200)
     delay_ms: int = PField(250, ge=0)
     to: Literal["page", "bottom"] = PField(
-        "page", description="'page' scrolls one screen per step (lazy blocks see it); 'bottom' jumps to the end"
+        "page",
+        description="'page' scrolls one screen per step (lazy blocks see it); 'bottom' jumps to the end",
     )
 
 
@@ -419,7 +428,9 @@ class Render(BaseModel):
         try:
             zoneinfo.ZoneInfo(v)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {v!r} (hint: use an IANA name such as 'Europe/Berlin')") from None
+            raise ValueError(
+                f"unknown timezone {v!r} (hint: use an IANA name such as 'Europe/Berlin')"
+            ) from None
         return v
 
 
@@ -460,7 +471,9 @@ class SiteConfig(BaseModel):
         seen: set[str] = set()
         for i, w in enumerate(v):
             if w.name in seen:
-                raise LocatedError(f"duplicate widget name {w.name!r} (hint: names must be unique)", (i, "name"))
+                raise LocatedError(
+                    f"duplicate widget name {w.name!r} (hint: names must be unique)", (i, "name")
+                )
             seen.add(w.name)
         return v
 

@@ -11,7 +11,7 @@ import functools
 import os
 import re
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ class _Loader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     f"while reading the mapping that starts on line {node.start_mark.line + 1}",
@@ -126,7 +126,7 @@ def _field_name(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _message(err: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+def _message(err: Mapping[str, Any], loc: tuple[int | str, ...]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -159,15 +159,18 @@ def parse_site_text(text: str, path: str) -> SiteConfig:
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call]
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = (exc.problem or "YAML syntax error").strip()
-        hint = "" if "hint:" in problem else " (hint: check indentation, colons and quotes on this line)"
-        raise SiteFileError([Problem(path, line, col, "", f"YAML syntax error: {problem}{hint}")]) from None
+        problem = (exc.problem or "").strip()
+        if "hint:" not in problem:  # a scanner/parser error rather than one of ours
+            problem = (
+                f"YAML syntax error: {problem} (hint: check indentation, colons and quotes on this line)"
+            )
+        raise SiteFileError([Problem(path, line, col, "", problem)]) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     if not isinstance(data, dict):
         raise SiteFileError(
             [Problem(path, 1, 1, "", "a site file must be a YAML mapping (hint: start with 'site: <id>')")]
@@ -258,9 +261,9 @@ class SiteRegistry:
         best: tuple[int, SiteConfig] | None = None
         for site in self._by_name.values():
             for d in site.domains:
-                if host == d or host.endswith("." + d):
-                    if best is None or len(d) > best[0]:
-                        best = (len(d), site)
+                matches = host == d or host.endswith("." + d)
+                if matches and (best is None or len(d) > best[0]):
+                    best = (len(d), site)
         return best[1] if best else None
 
 

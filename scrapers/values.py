@@ -16,9 +16,48 @@ _WS = re.compile(r"\s+")
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "option"})
 # Boundaries of these separate words even when the markup has no space.
 _BLOCK = frozenset(
-    "address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead "
-    "tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 
 
@@ -63,10 +102,32 @@ def to_url(value: str, base: str) -> str | None:
 
 # Abbreviations dateutil does not know; ambiguous ones use the most common news meaning.
 _TZ_ABBR: dict[str, int] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "BST": 3600, "IST": 19800, "CET": 3600, "CEST": 7200, "MEZ": 3600,
-    "MESZ": 7200, "EET": 7200, "EEST": 10800, "EST": -18000, "EDT": -14400, "CST": -21600,
-    "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800, "PDT": -25200, "JST": 32400,
-    "KST": 32400, "AEST": 36000, "AEDT": 39600, "SAST": 7200, "WAT": 3600, "EAT": 10800,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "BST": 3600,
+    "IST": 19800,
+    "CET": 3600,
+    "CEST": 7200,
+    "MEZ": 3600,
+    "MESZ": 7200,
+    "EET": 7200,
+    "EEST": 10800,
+    "EST": -18000,
+    "EDT": -14400,
+    "CST": -21600,
+    "CDT": -18000,
+    "MST": -25200,
+    "MDT": -21600,
+    "PST": -28800,
+    "PDT": -25200,
+    "JST": 32400,
+    "KST": 32400,
+    "AEST": 36000,
+    "AEDT": 39600,
+    "SAST": 7200,
+    "WAT": 3600,
+    "EAT": 10800,
 }
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
@@ -105,13 +166,13 @@ def _loose_parse(value: str) -> datetime | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateutil warns on every unknown token
         try:
-            return dateparser.parse(value, tzinfos=tzinfos)  # type: ignore[arg-type]
+            return dateparser.parse(value, tzinfos=tzinfos)
         except (ValueError, OverflowError):
             pass
         if not _YEAR.search(value):
             return None  # fuzzy parsing of "3 hours ago" would invent a date
         try:
-            return dateparser.parse(value, fuzzy=True, tzinfos=tzinfos)  # type: ignore[arg-type]
+            return dateparser.parse(value, fuzzy=True, tzinfos=tzinfos)
         except (ValueError, OverflowError):
             return None
 

@@ -73,11 +73,14 @@ def mismatches(page: FundusPage, story: Story) -> list[str]:
         want_paras = [clean(p) for s in body["sections"] for p in s["paragraphs"]]
         got_paras = [p for s in story.body for p in s.paragraphs]
         if want_paras != got_paras:
-            first = next((i for i, (a, b) in enumerate(zip(want_paras, got_paras, strict=False)) if a != b),
-                         min(len(want_paras), len(got_paras)))
+            first = next(
+                (i for i, (a, b) in enumerate(zip(want_paras, got_paras, strict=False)) if a != b),
+                min(len(want_paras), len(got_paras)),
+            )
             out.append(
-                f"body: want {len(want_paras)} paragraphs, got {len(got_paras)}; first difference at {first}: "
-                f"want {want_paras[first:first + 1]!r}, got {got_paras[first:first + 1]!r}"
+                f"body: want {len(want_paras)} paragraphs, got {len(got_paras)}; "
+                f"first difference at {first}: "
+                f"want {want_paras[first : first + 1]!r}, got {got_paras[first : first + 1]!r}"
             )
         want_heads = [clean(h) for s in body["sections"] for h in s["headline"]]
         got_heads = [s.heading for s in story.body if s.heading]

@@ -117,31 +117,50 @@ def build_articles(generated: int = 15) -> list[Article]:
     for t in seed["topics"]:
         m = _UPDATED.search(t["summary"])
         when = datetime.strptime(m.group(1), "%B %d, %Y, %H:%M").replace(tzinfo=IST) if m else base
-        teaser_arts.append(Article(
-            slug=slugify(t["title"]), headline=t["title"], published=when, section="Trending",
-            authors=["Staff Reporter"], blocks=[("p", t["summary"])],
-        ))
+        teaser_arts.append(
+            Article(
+                slug=slugify(t["title"]),
+                headline=t["title"],
+                published=when,
+                section="Trending",
+                authors=["Staff Reporter"],
+                blocks=[("p", t["summary"])],
+            )
+        )
     gen: list[Article] = []
     for i in range(generated):
         title, section, tags = _SUBJECTS[i % len(_SUBJECTS)]
         city = _CITIES[(i * 3) % len(_CITIES)]
-        headline = title.format(city=city) + (f" (part {i // len(_SUBJECTS) + 1})" if i >= len(_SUBJECTS) else "")
+        headline = title.format(city=city) + (
+            f" (part {i // len(_SUBJECTS) + 1})" if i >= len(_SUBJECTS) else ""
+        )
         blocks: list[tuple[str, str]] = [("p", _paragraph(i)), ("p", _paragraph(i + 1))]
         blocks.append(("promo", "Read more: " + teaser_arts[i % len(teaser_arts)].headline))
         blocks += [("h2", "What happens next"), ("p", _paragraph(i + 2)), ("p", _paragraph(i + 3))]
         blocks.append(("newsletter", "Get the morning briefing in your inbox. Sign up now."))
         blocks += [("h2", "What people say"), ("p", _paragraph(i + 4))]
-        gen.append(Article(
-            slug=slugify(headline), headline=headline,
-            published=base - timedelta(hours=7 * (i + 1), minutes=13 * i),
-            section=section, authors=[_NAMES[i % len(_NAMES)], *([_NAMES[(i + 3) % len(_NAMES)]] if i % 3 == 0 else [])],
-            summary=f"A short look at how {city} is changing, and what it means for residents.",
-            tags=[*tags, city.lower()],
-            image={"src": f"/static/img/gen-{i}.svg", "caption": f"A view of {city}", "credit": "Demo News"},
-            blocks=blocks,
-        ))
+        gen.append(
+            Article(
+                slug=slugify(headline),
+                headline=headline,
+                published=base - timedelta(hours=7 * (i + 1), minutes=13 * i),
+                section=section,
+                authors=[_NAMES[i % len(_NAMES)], *([_NAMES[(i + 3) % len(_NAMES)]] if i % 3 == 0 else [])],
+                summary=f"A short look at how {city} is changing, and what it means for residents.",
+                tags=[*tags, city.lower()],
+                image={
+                    "src": f"/static/img/gen-{i}.svg",
+                    "caption": f"A view of {city}",
+                    "credit": "Demo News",
+                },
+                blocks=blocks,
+            )
+        )
     main = Article(
-        slug=SEED_SLUG, headline=seed["headline"], published=base, section="World",
+        slug=SEED_SLUG,
+        headline=seed["headline"],
+        published=base,
+        section="World",
         image={"src": "/static/img/putin-kim.svg", "caption": seed["caption"], "credit": "PTI"},
         blocks=[("p", p) for p in seed["paragraphs"]],
         source_url="https://news.example.com/world/putin-kim-beijing-talks",
@@ -158,7 +177,7 @@ def build_articles(generated: int = 15) -> list[Article]:
         others = [a.slug for a in everything if a.slug != art.slug]
         same = [a.slug for a in gen if a.section == art.section and a.slug != art.slug]
         art.widgets = {
-            "hot_this_week": others[n % 5: n % 5 + 5],
+            "hot_this_week": others[n % 5 : n % 5 + 5],
             "topics": others[-8:],
             "related_articles": (same + others)[:4],
         }

@@ -10,11 +10,11 @@ block from /api/widget/<name> only when it is scrolled into view.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import threading
 import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -179,10 +179,8 @@ def main() -> None:
     args = ap.parse_args()
     with DemoServer(args.port, args.articles) as srv:
         print(f"demo site on {srv.base_url}/ (Ctrl-C to stop)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

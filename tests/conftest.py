@@ -1,0 +1,93 @@
+"""Shared fixtures: one Chromium per session, the demo site, record validation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jsonschema
+import pytest
+from playwright.sync_api import Playwright
+
+from scrapers.browser import find_chromium, launch_args
+from scrapers.demo.server import DemoServer
+from scrapers.record import Record
+from scrapers.render import Renderer
+
+ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+class BrowserSession:
+    """An async Renderer living on its own event-loop thread, usable from sync tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="renderer-loop", daemon=True)
+        self._thread.start()
+        self.renderer = Renderer()
+        self.run(self.renderer.__aenter__())
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 180) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.run(self.renderer.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser_session() -> Iterator[BrowserSession]:
+    session = BrowserSession()
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServer]:
+    with DemoServer(latency_ms=5) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Playwright
+) -> dict[str, Any]:
+    """pytest-playwright has no executable option: add the browser we find, keep --headed etc."""
+    choice = find_chromium(playwright.chromium.executable_path)
+    merged = {**browser_type_launch_args, "args": [*browser_type_launch_args.get("args", []), *launch_args()]}
+    if choice.executable:
+        merged["executable_path"] = choice.executable
+    return merged
+
+
+@pytest.fixture(scope="session")
+def record_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((ROOT / "schemas" / "record.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture
+def valid(record_validator: jsonschema.Draft202012Validator) -> Any:
+    """valid(record) -> the record's JSON dict, after checking it against record.schema.json."""
+
+    def check(rec: Record | str | dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any]
+        if isinstance(rec, Record):
+            data = json.loads(rec.to_json())
+        elif isinstance(rec, str):
+            data = json.loads(rec)
+        else:
+            data = rec
+        errors = sorted(record_validator.iter_errors(data), key=str)
+        assert not errors, (
+            f"record violates record.schema.json: {errors[0].message} at {list(errors[0].path)}"
+        )
+        return data
+
+    return check

@@ -1,0 +1,81 @@
+"""The command line without a browser: extract, --batch, help texts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scrapers.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HTML = """<html lang="en"><head><title>T</title>
+<script type="application/ld+json">{"@type": "NewsArticle", "headline": "From JSON-LD"}</script></head>
+<body><article class="story"><h1 class="headline">Demo headline</h1>
+<div class="article-body"><p>One.</p><p>Two.</p></div></article></body></html>"""
+
+
+def test_extract_uses_the_site_file_matching_the_domain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], valid: Any
+) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(HTML, encoding="utf-8")
+    assert main(["extract", str(page), "--url", "http://127.0.0.1:8000/news/x"]) == 0
+    rec = valid(capsys.readouterr().out)
+    assert rec["site"] == "demo-news" and rec["extractor"] == "selectors"
+    assert rec["story"]["headline"] == "Demo headline"
+    assert rec["story"]["text"] == "One.\n\nTwo."
+
+    assert main(["extract", str(page), "--url", "http://127.0.0.1:8000/news/x", "--site", "generic"]) == 0
+    rec = valid(capsys.readouterr().out)
+    assert rec["extractor"] == "generic" and rec["story"]["headline"] == "From JSON-LD"
+
+    assert main(["extract", str(page), "--url", "https://unknown.example/a"]) == 0
+    assert valid(capsys.readouterr().out)["extractor"] == "generic"
+
+
+def test_extract_batch_keeps_order_and_records_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], valid: Any
+) -> None:
+    (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
+    lines = [
+        {"path": "a.html", "url": "http://127.0.0.1:8000/news/a"},
+        {"path": "missing.html", "url": "http://127.0.0.1:8000/news/b"},
+        {"path": str(tmp_path / "a.html"), "url": "https://unknown.example/c"},
+    ]
+    batch = tmp_path / "batch.ndjson"
+    batch.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", encoding="utf-8")
+    assert main(["extract", "--batch", str(batch)]) == 1
+    out = [valid(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["url"] for r in out[:3]] == [x["url"] for x in lines]
+    assert [r["status"] for r in out] == ["ok", "error", "ok", "error"]
+    assert out[1]["error"]["kind"] == "content" and "missing.html" in out[1]["error"]["message"]
+    assert out[3]["url"] == f"{batch}:4"
+
+
+def test_extract_without_url_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(tmp_path / "x.html")]) == 2
+    assert "--url" in capsys.readouterr().err
+
+
+def test_unknown_site_name_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
+    assert main(["extract", str(tmp_path / "a.html"), "--url", "https://x.example/", "--site", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no site file named 'nope'" in err and "demo-news" in err
+
+
+@pytest.mark.parametrize("command", ["extract", "scrape", "check", "demo"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "examples:" in out and f"storyline {command}" in out

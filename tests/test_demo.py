@@ -1,0 +1,152 @@
+"""The demo site in a real Chromium: the seed article, why rendering matters, failures as records."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BrowserSession
+from playwright.sync_api import Page, expect
+
+from scrapers.demo.content import SEED_SLUG
+from scrapers.demo.server import DemoServer
+from scrapers.job import choose_site, extract_page, now_utc, scrape_one
+from scrapers.siteload import SiteRegistry
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
+SEED = json.loads((ROOT / "scrapers/demo/data/seed.json").read_text(encoding="utf-8"))
+SEED_HEADLINE = (
+    "Putin-Kim Jong Un meet in Beijing: Russia-North Korea hold bilateral talks after China parade; "
+    "vow deeper cooperation"
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def seed_record(browser_session: BrowserSession, demo_server: DemoServer) -> dict[str, Any]:
+    url = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    rec = browser_session.run(scrape_one(browser_session.renderer, url, choose_site(url, REGISTRY, None)))
+    data: dict[str, Any] = json.loads(rec.to_json())
+    return data
+
+
+def test_seed_story_is_separated_from_its_widgets(seed_record: dict[str, Any], valid: Any) -> None:
+    rec = valid(seed_record)
+    assert rec["status"] == "ok" and rec["missing"] == []
+    assert rec["site"] == "demo-news" and rec["extractor"] == "selectors" and rec["http_status"] == 200
+    story = rec["story"]
+    assert story["headline"] == SEED_HEADLINE
+    assert story["lead_image"]["caption"] == "Kim Jong Un with Vladimir Putin (PTI image)"
+    assert story["text"] == "\n\n".join(SEED["paragraphs"])
+    teaser_titles = {t["title"] for t in SEED["topics"]}
+    for title in teaser_titles:
+        assert title not in story["text"]
+    assert "Go to Source" not in story["text"]
+    assert story["fields"]["source_url"].startswith("https://")
+
+
+def test_seed_widgets(seed_record: dict[str, Any], demo_server: DemoServer) -> None:
+    widgets = {w["name"]: w for w in seed_record["widgets"]}
+    assert list(widgets) == ["hot_this_week", "topics", "related_articles"]
+    hot = widgets["hot_this_week"]
+    assert hot["title"] == "Hot this week"
+    assert [i["title"] for i in hot["items"]] == [t["title"] for t in SEED["hot_this_week"]]
+    for item in hot["items"]:
+        assert item["url"].startswith(demo_server.base_url + "/news/")
+        assert "Read More" not in item["summary"]
+    assert widgets["topics"]["title"] == "Topics" and len(widgets["topics"]["items"]) == 8
+    assert widgets["related_articles"]["title"] == "Related Articles" and widgets["related_articles"]["items"]
+
+
+def test_dateline_and_weather_are_page_fields_not_story(seed_record: dict[str, Any]) -> None:
+    fields = seed_record["page"]["fields"]
+    assert fields["weather"] == "31.1 C, New Delhi"
+    # The date bar shows the reader's "today", formatted like the seed page's "Wednesday, September 3, 2025".
+    assert fields["dateline"].count(",") == 2 and fields["dateline"].split(",")[0].endswith("day")
+    assert (
+        "31.1 C" not in seed_record["story"]["text"]
+        and fields["dateline"] not in seed_record["story"]["text"]
+    )
+
+
+def test_rendering_matters(browser_session: BrowserSession, demo_server: DemoServer, valid: Any) -> None:
+    """The server's HTML is an empty shell: extraction finds nothing until a browser has run the page."""
+    url = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    site = REGISTRY.get("demo-news")
+    with urllib.request.urlopen(url) as resp:
+        raw = resp.read().decode()
+    raw_rec = valid(extract_page(url, raw, url, site, http_status=200, fetched_at=now_utc()))
+    assert raw_rec["story"]["headline"] is None
+    assert raw_rec["status"] == "partial" and "headline" in raw_rec["missing"]
+    assert raw_rec["widgets"] == []
+    rendered = valid(browser_session.run(scrape_one(browser_session.renderer, url, site)))
+    assert rendered["story"]["headline"] == SEED_HEADLINE
+
+
+def test_missing_page_is_an_error_record_not_retried(
+    browser_session: BrowserSession, demo_server: DemoServer, valid: Any
+) -> None:
+    url = f"{demo_server.base_url}/news/no-such-story"
+    rec = valid(browser_session.run(scrape_one(browser_session.renderer, url, REGISTRY.get("demo-news"))))
+    assert rec["status"] == "error" and rec["url"] == url
+    assert rec["error"] == {
+        "kind": "http",
+        "message": f"HTTP 404 for {url}",
+        "attempts": 1,
+        "http_status": 404,
+    }
+
+
+def test_required_action_that_never_succeeds_is_a_timeout_within_budget(
+    browser_session: BrowserSession, demo_server: DemoServer, valid: Any
+) -> None:
+    base = REGISTRY.get("demo-news")
+    render = base.render.model_copy(update={"timeout_ms": 2500, "actions": [], "wait_for": "h1.never-there"})
+    site = base.model_copy(update={"render": render})
+    url = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    rec = valid(browser_session.run(scrape_one(browser_session.renderer, url, site, attempts=2)))
+    assert rec["status"] == "error" and rec["error"]["kind"] == "timeout"
+    assert rec["error"]["attempts"] == 2
+    assert "h1.never-there" in rec["error"]["message"]
+    assert rec["timings_ms"]["render"] < 2 * 2500 + 8000  # two budgets plus at most the backoff
+
+
+def test_demo_site_needs_consent_and_loads_widgets_lazily(page: Page, demo_server: DemoServer) -> None:
+    """The demo behaves like the real site: nothing before consent, widgets only after scrolling."""
+    page.goto(f"{demo_server.base_url}/news/{SEED_SLUG}")
+    expect(page.locator("#consent")).to_be_visible()
+    expect(page.locator("h1.headline")).to_have_count(0)
+    page.click("#consent-accept")
+    expect(page.locator("h1.headline")).to_have_text(SEED_HEADLINE)
+    expect(page.locator("section.widget[data-loaded]")).to_have_count(0)
+    page.locator('section[data-widget="related_articles"]').scroll_into_view_if_needed()
+    expect(page.locator('section[data-widget="related_articles"] article.teaser').first).to_be_visible()
+
+
+@pytest.mark.heavy
+def test_demo_command_end_to_end(tmp_path: Path, valid: Any) -> None:
+    out = tmp_path / "demo.ndjson"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "demo", "--out", str(out), "--concurrency", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    records = [valid(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 24 and len({r["url"] for r in records}) == 24
+    assert all(r["status"] == "ok" for r in records)
+    assert SEED_HEADLINE in proc.stdout and "hot_this_week (5 items)" in proc.stdout
+    generated = [r for r in records if r["story"]["body"] and len(r["story"]["body"]) == 3]
+    assert generated, "generated articles have two sub-headed sections"
+    for r in generated:
+        assert "Read more:" not in r["story"]["text"] and "Sign up" not in r["story"]["text"]
+        assert r["story"]["authors"] and r["story"]["published"].endswith("+05:30")
