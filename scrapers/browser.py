@@ -47,7 +47,12 @@ def _usable(path: str | os.PathLike[str]) -> bool:
     return p.is_file() and os.access(p, os.X_OK)
 
 
-def find_chromium(playwright_executable: str | None, env: dict[str, str] | None = None) -> BrowserChoice:
+def find_chromium(
+    playwright_executable: str | None,
+    env: dict[str, str] | None = None,
+    names: tuple[str, ...] = SYSTEM_CANDIDATES,
+    paths: tuple[str, ...] = SYSTEM_PATHS,
+) -> BrowserChoice:
     """Choose a Chromium; `playwright_executable` is where Playwright keeps its own build."""
     env = dict(os.environ) if env is None else env
     tried: list[str] = []
@@ -63,12 +68,12 @@ def find_chromium(playwright_executable: str | None, env: dict[str, str] | None 
         if _usable(playwright_executable):
             return BrowserChoice(None, "playwright")
         tried.append(playwright_executable)
-    for name in SYSTEM_CANDIDATES:
+    for name in names:
         found = shutil.which(name)
         if found and _usable(found):
             return BrowserChoice(found, "system")
         tried.append(f"{name} on PATH")
-    for path in SYSTEM_PATHS:
+    for path in paths:
         if _usable(path):
             return BrowserChoice(path, "system")
         tried.append(path)
