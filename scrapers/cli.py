@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from playwright.async_api import Error as PlaywrightError
+
 from scrapers import logs
 from scrapers.browser import BrowserNotFoundError
 from scrapers.job import RunStats, choose_site, extract_page, now_utc, scrape_many
@@ -295,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except (UnknownSiteError, BrowserNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PlaywrightError as exc:  # the browser would not start; pages already done are written
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: the browser failed: {first} (check with: python -m scrapers.browser)", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("\ninterrupted: records written so far are complete lines", file=sys.stderr)

@@ -4,13 +4,13 @@
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 
-if "$PY" -m scrapers.browser >/dev/null 2>&1; then
-  "$PY" -m scrapers.browser
+if found=$("$PY" -m scrapers.browser 2>/dev/null); then
+  echo "$found"
   exit 0
 fi
 echo "ensure-browser: no Chromium found; trying 'playwright install chromium'" >&2
-if "$PY" -m playwright install chromium >&2 && "$PY" -m scrapers.browser >/dev/null 2>&1; then
-  "$PY" -m scrapers.browser
+if "$PY" -m playwright install chromium >&2 && found=$("$PY" -m scrapers.browser 2>/dev/null); then
+  echo "$found"
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1; then
