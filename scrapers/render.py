@@ -163,6 +163,14 @@ async def _install_blocking(ctx: BrowserContext, cfg: Render) -> None:
     await ctx.route("**/*", handle)
 
 
+# Scrolls one screen (or to the end); returns [reached the end, page height].
+_SCROLL_JS = """(toBottom) => {
+  const doc = document.documentElement;
+  if (toBottom) { window.scrollTo(0, doc.scrollHeight); } else { window.scrollBy(0, window.innerHeight); }
+  return [window.scrollY + window.innerHeight >= doc.scrollHeight - 2, doc.scrollHeight];
+}"""
+
+
 def _remaining_ms(start: float, cfg: Render, wanted: int) -> int:
     left = cfg.timeout_ms - (time.monotonic() - start) * 1000
     return max(1, int(min(wanted, left)))
@@ -202,14 +210,12 @@ async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
                 ) from None
     elif isinstance(action, ScrollAction):
         step = action.scroll
-        js = (
-            "window.scrollTo(0, document.documentElement.scrollHeight)"
-            if step.to == "bottom"
-            else "window.scrollBy(0, window.innerHeight)"
-        )
         for _ in range(step.times):
-            await page.evaluate(js)
+            at_end, height = await page.evaluate(_SCROLL_JS, step.to == "bottom")
             await asyncio.sleep(step.delay_ms / 1000)
+            # At the end and nothing more loaded during the pause: further steps would only wait.
+            if at_end and await page.evaluate("document.documentElement.scrollHeight") <= height:
+                break
     elif isinstance(action, WaitForAction):
         try:
             await page.wait_for_selector(
