@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -222,9 +223,18 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _quiet_driver_loss(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Ctrl-C on a terminal also reaches Playwright's driver process (same process group), so its
+    connection drops while we shut down; that is expected then, not worth a stack trace."""
+    if "Connection closed while reading from the driver" in str(context.get("exception", "")):
+        return
+    loop.default_exception_handler(context)
+
+
 async def _scrape(
     urls: list[str], args: argparse.Namespace, registry: SiteRegistry, out: Path | None
 ) -> RunStats:
+    asyncio.get_running_loop().set_exception_handler(_quiet_driver_loss)
     progress = _Progress(len(urls))
     try:
         async with Renderer(headless=not args.headed) as renderer:

@@ -150,3 +150,19 @@ def test_demo_command_end_to_end(tmp_path: Path, valid: Any) -> None:
     for r in generated:
         assert "Read more:" not in r["story"]["text"] and "Sign up" not in r["story"]["text"]
         assert r["story"]["authors"] and r["story"]["published"].endswith("+05:30")
+
+
+def test_scrape_command_writes_every_url_and_exits_1_on_failure(
+    tmp_path: Path, demo_server: DemoServer, valid: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scrapers.cli import main
+
+    good = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    bad = f"{demo_server.base_url}/news/gone"
+    out = tmp_path / "out" / "run.ndjson"
+    assert main(["scrape", good, bad, "--out", str(out)]) == 1
+    records = {r["url"]: r for r in (valid(line) for line in out.read_text(encoding="utf-8").splitlines())}
+    assert set(records) == {good, bad}
+    assert records[good]["status"] == "ok" and records[good]["story"]["headline"] == SEED_HEADLINE
+    assert records[bad]["status"] == "error" and records[bad]["error"]["http_status"] == 404
+    assert "2 pages" in capsys.readouterr().err
