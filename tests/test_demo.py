@@ -153,16 +153,21 @@ def test_demo_command_end_to_end(tmp_path: Path, valid: Any) -> None:
 
 
 def test_scrape_command_writes_every_url_and_exits_1_on_failure(
-    tmp_path: Path, demo_server: DemoServer, valid: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, demo_server: DemoServer, valid: Any
 ) -> None:
-    from scrapers.cli import main
-
     good = f"{demo_server.base_url}/news/{SEED_SLUG}"
     bad = f"{demo_server.base_url}/news/gone"
     out = tmp_path / "out" / "run.ndjson"
-    assert main(["scrape", good, bad, "--out", str(out)]) == 1
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "scrape", good, bad, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 1, proc.stderr
     records = {r["url"]: r for r in (valid(line) for line in out.read_text(encoding="utf-8").splitlines())}
     assert set(records) == {good, bad}
     assert records[good]["status"] == "ok" and records[good]["story"]["headline"] == SEED_HEADLINE
     assert records[bad]["status"] == "error" and records[bad]["error"]["http_status"] == 404
-    assert "2 pages" in capsys.readouterr().err
+    assert "2 pages" in proc.stderr

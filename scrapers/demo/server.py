@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import html
 import json
 import threading
 import time
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from scrapers.demo.content import Article, build_articles
 
 STATIC = Path(__file__).parent / "static"
+_HTML = "text/html; charset=utf-8"
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 _SHELL = """<!doctype html>
@@ -53,17 +56,98 @@ _SHELL = """<!doctype html>
 """
 
 
-def _home(articles: list[Article]) -> str:
+PER_PAGE = 10
+
+
+def _page(title: str, main: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        '<link rel="stylesheet" href="/static/style.css"></head><body>'
+        '<header class="topbar"><a class="brand" href="/">Demo News</a> '
+        '<nav><a href="/latest">Latest</a> <a href="/about">About</a> '
+        '<a href="/section/world">World</a></nav>'
+        f"</header><main>{main}</main></body></html>"
+    )
+
+
+def _home(articles: list[Article], page: int) -> str:
+    """Server-rendered, paginated; links carry tracking parameters as real sites' do."""
+    chunk = articles[(page - 1) * PER_PAGE : page * PER_PAGE]
     items = "\n".join(
-        f'<li class="teaser"><a href="/news/{a.slug}">{html.escape(a.headline)}</a> '
-        f'<span class="section">{html.escape(a.section)}</span></li>'
+        f'<li class="teaser"><a href="/news/{a.slug}?utm_source=home&amp;utm_medium=list">'
+        f'{html.escape(a.headline)}</a> <span class="section">{html.escape(a.section)}</span></li>'
+        for a in chunk
+    )
+    more = page * PER_PAGE < len(articles)
+    nav = f'<a class="next" rel="next" href="/?page={page + 1}">Next</a>' if more else ""
+    return _page("Demo News", f'<h1>Latest news</h1><ul class="article-list">{items}</ul>{nav}')
+
+
+def _latest() -> str:
+    """Filled by JavaScript, a few items per click of "Load more"."""
+    script = """<script>
+var offset = 0;
+function more() {
+  fetch('/api/latest?offset=' + offset + '&limit=6')
+  .then(function (r) { return r.json(); }).then(function (d) {
+    var list = document.querySelector('ul.article-list');
+    d.items.forEach(function (it) {
+      var li = document.createElement('li'); li.className = 'teaser';
+      var a = document.createElement('a'); a.href = it.url + '#comments'; a.textContent = it.title;
+      li.appendChild(a); list.appendChild(li);
+    });
+    offset += d.items.length;
+    if (!d.more) document.querySelector('button.load-more').remove();
+  });
+}
+document.querySelector('button.load-more').addEventListener('click', more);
+more();
+</script>"""
+    return _page(
+        "Latest — Demo News",
+        '<h1>Latest</h1><ul class="article-list"></ul>'
+        f'<button class="load-more" type="button">Load more</button>{script}',
+    )
+
+
+def _rss(base: str, articles: list[Article]) -> str:
+    items = "".join(
+        f"<item><title>{html.escape(a.headline)}</title><link>{base}/news/{a.slug}?utm_source=rss</link>"
+        f"<guid>{base}/news/{a.slug}</guid>"
+        f"<pubDate>{format_datetime(a.published)}</pubDate></item>"
         for a in articles
     )
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo News</title>'
-        '<link rel="stylesheet" href="/static/style.css"></head><body>'
-        '<header class="topbar"><a class="brand" href="/">Demo News</a></header>'
-        f'<main><h1>Latest news</h1><ul class="article-list">{items}</ul></main></body></html>'
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Demo News</title>'
+        f"<link>{base}/</link>{items}</channel></rss>"
+    )
+
+
+def _sitemap_index(base: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemaps/articles-1.xml.gz</loc></sitemap>"
+        f"<sitemap><loc>{base}/sitemaps/news.xml</loc></sitemap>"
+        "</sitemapindex>"
+    )
+
+
+def _urlset(base: str, articles: list[Article], news: bool) -> str:
+    ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
+    entries = []
+    for a in articles:
+        extra = (
+            f"<news:news><news:publication_date>{a.published.isoformat()}</news:publication_date>"
+            f"<news:title>{html.escape(a.headline)}</news:title></news:news>"
+            if news
+            else f"<lastmod>{a.published.isoformat()}</lastmod>"
+        )
+        entries.append(f"<url><loc>{base}/news/{a.slug}</loc>{extra}</url>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>{"".join(entries)}</urlset>'
     )
 
 
@@ -84,18 +168,37 @@ class DemoSite:
         self.by_slug = {a.slug: a for a in articles}
         self.latency = latency_ms / 1000
 
-    def respond(self, path: str) -> tuple[int, str, bytes]:
+    def respond(self, path: str, host: str = "127.0.0.1") -> tuple[int, str, bytes]:
         parts = urlsplit(path)
         route = parts.path
-        if route == "/":
-            return 200, "text/html; charset=utf-8", _home(self.articles).encode()
+        query = parse_qs(parts.query)
+        base = f"http://{host}"
+        page_no = (query.get("page") or ["1"])[0]
+        if route == "/" and page_no.isdigit() and 0 < int(page_no) <= -(-len(self.articles) // PER_PAGE):
+            return 200, _HTML, _home(self.articles, int(page_no)).encode()
+        if route == "/latest":
+            return 200, _HTML, _latest().encode()
+        if route == "/about":
+            return 200, _HTML, _page("About", "<h1>About Demo News</h1><p>A demo.</p>").encode()
+        if route == "/robots.txt":
+            robots = f"User-agent: *\nDisallow: /private/\nSitemap: {base}/sitemap.xml\n"
+            return 200, "text/plain; charset=utf-8", robots.encode()
+        if route == "/rss.xml":
+            return 200, "application/rss+xml", _rss(base, self.articles).encode()
+        if route == "/sitemap.xml":
+            return 200, "application/xml", _sitemap_index(base).encode()
+        half = len(self.articles) // 2
+        if route == "/sitemaps/articles-1.xml.gz":
+            return 200, "application/gzip", gzip.compress(_urlset(base, self.articles[:half], False).encode())
+        if route == "/sitemaps/news.xml":
+            return 200, "application/xml", _urlset(base, self.articles[half:], True).encode()
         if route.startswith("/news/"):
             slug = route.removeprefix("/news/")
             if slug in self.by_slug:
-                return 200, "text/html; charset=utf-8", _SHELL.replace("{slug}", html.escape(slug)).encode()
+                return 200, _HTML, _SHELL.replace("{slug}", html.escape(slug)).encode()
         if route.startswith("/api/"):
             time.sleep(self.latency)  # like a real API, the story arrives after the shell
-            return self._api(route, parse_qs(parts.query))
+            return self._api(route, query)
         if route.startswith("/static/img/") and route.endswith(".svg"):
             slug = route.removeprefix("/static/img/").removesuffix(".svg")
             return 200, "image/svg+xml", _svg(self.by_slug[slug].headline if slug in self.by_slug else slug)
@@ -109,6 +212,15 @@ class DemoSite:
         payload: Any = None
         if route == "/api/weather.json":
             payload = {"temp": "31.1 C", "city": "New Delhi"}
+        elif route == "/api/latest":
+            offset = int((query.get("offset") or ["0"])[0])
+            limit = int((query.get("limit") or ["6"])[0])
+            chunk = self.articles[offset : offset + limit]
+            more = offset + limit < len(self.articles)
+            payload = {
+                "items": [{"title": a.headline, "url": f"/news/{a.slug}"} for a in chunk],
+                "more": more,
+            }
         elif route.startswith("/api/story/") and route.endswith(".json"):
             art = self.by_slug.get(route.removeprefix("/api/story/").removesuffix(".json"))
             payload = art.story_json() if art else None
@@ -127,7 +239,7 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            status, ctype, body = site.respond(self.path)
+            status, ctype, body = site.respond(self.path, self.headers.get("Host") or "127.0.0.1")
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
