@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,15 +82,24 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert "examples:" in out and f"storyline {command}" in out
 
 
-def test_a_browser_that_cannot_start_is_one_clear_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_browser_that_cannot_start_is_one_clear_line(tmp_path: Path) -> None:
     fake = tmp_path / "chromium"
     fake.write_text("#!/bin/sh\nexit 1\n")
     fake.chmod(0o755)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYLINE_CHROMIUM", str(fake))
-        code = main(["scrape", "http://127.0.0.1:9/news/x", "--site", "demo-news"])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.startswith("error: the browser failed:") and "Traceback" not in err
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "runner.py"),
+            "scrape",
+            "http://127.0.0.1:9/news/x",
+            "--site",
+            "demo-news",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "STORYLINE_CHROMIUM": str(fake)},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: the browser failed:") and "Traceback" not in proc.stderr
