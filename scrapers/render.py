@@ -199,15 +199,23 @@ async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
 
 async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
     if isinstance(action, ClickAction):
-        try:
-            await page.locator(action.click).first.click(timeout=_remaining_ms(start, cfg, action.timeout_ms))
-        except PlaywrightTimeout:
-            if not action.optional:
-                raise RenderError(
-                    "timeout",
-                    f"required click on {action.click!r} found nothing to click",
-                    final_url=page.url,
-                ) from None
+        for n in range(action.times):
+            try:
+                await page.locator(action.click).first.click(
+                    timeout=_remaining_ms(start, cfg, action.timeout_ms)
+                )
+            except PlaywrightTimeout:
+                if n == 0 and not action.optional:
+                    raise RenderError(
+                        "timeout",
+                        f"required click on {action.click!r} found nothing to click",
+                        final_url=page.url,
+                    ) from None
+                break  # a repeated click ends when its button is gone
+            if action.times > 1:
+                await asyncio.sleep(action.delay_ms / 1000)
+                if await page.locator(action.click).count() == 0:
+                    break
     elif isinstance(action, ScrollAction):
         step = action.scroll
         for _ in range(step.times):

@@ -25,14 +25,7 @@ from pydantic import (
 )
 from pydantic import Field as PField
 
-
-class LocatedError(ValueError):
-    """A validation error that knows where below the validated value it belongs."""
-
-    def __init__(self, message: str, sub_loc: tuple[int | str, ...]) -> None:
-        super().__init__(message)
-        self.sub_loc = sub_loc
-
+from scrapers.yamlconf import LocatedError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _NAME = r"^[a-z][a-z0-9_]*$"
@@ -320,6 +313,10 @@ class ClickAction(BaseModel):
     click: str = PField(description="CSS selector to click (e.g. a consent button)")
     optional: bool = PField(False, description="carry on when it does not appear")
     timeout_ms: int = PField(5000, ge=0)
+    times: int = PField(
+        1, ge=1, le=1000, description="click up to N times (a 'load more' button), stopping once it is gone"
+    )
+    delay_ms: int = PField(300, ge=0, description="pause after each click when times > 1")
 
     @field_validator("click")
     @classmethod
@@ -365,13 +362,13 @@ class WaitAction(BaseModel):
     wait_ms: int = PField(ge=0, le=120000, description="sleep this long")
 
 
-_ACTION_KEYS = ("click", "scroll", "wait_for", "wait_ms")
+ACTION_KEYS = ("click", "scroll", "wait_for", "wait_ms")
 
 
 def _action_tag(value: Any) -> str | None:
     if isinstance(value, dict):
-        return next((k for k in _ACTION_KEYS if k in value), None)
-    return next((k for k in _ACTION_KEYS if hasattr(value, k)), None)
+        return next((k for k in ACTION_KEYS if k in value), None)
+    return next((k for k in ACTION_KEYS if hasattr(value, k)), None)
 
 
 Action = Annotated[
@@ -434,6 +431,59 @@ class Render(BaseModel):
         return v
 
 
+class Listing(BaseModel):
+    """How to find article links on listing pages (home, sections)."""
+
+    model_config = _STRICT
+    links: DomSelectors = PField(description="article links (their href); kept when they match article_urls")
+    next: DomSelectors | None = PField(None, description="the next-page link, followed up to max_pages")
+    max_pages: int = PField(10, ge=1, le=1000, description="listing pages to visit per start URL")
+    wait_for: str | None = PField(None, description="CSS selector that means the listing is ready")
+    actions: list[Action] = PField(
+        default_factory=list, description="steps before reading links, e.g. clicking 'load more'"
+    )
+
+    @field_validator("wait_for")
+    @classmethod
+    def _wf(cls, v: str | None) -> str | None:
+        return None if v is None else check_css(v)
+
+
+class Blocked(BaseModel):
+    """Signs that a 2xx page is a bot challenge or consent wall rather than the article."""
+
+    model_config = _STRICT
+    selectors: list[str] = PField(
+        default_factory=lambda: ["#challenge-form", "#cf-challenge-running", ".g-recaptcha", "#px-captcha"],
+        description="CSS selectors that only appear on a challenge page",
+    )
+    texts: list[str] = PField(
+        default_factory=lambda: [
+            "Checking your browser before accessing",
+            "Verify you are human",
+            "Please enable JS and disable any ad blocker",
+        ],
+        description="text that only appears on a challenge page (case-sensitive)",
+    )
+
+    @field_validator("selectors")
+    @classmethod
+    def _css(cls, v: list[str]) -> list[str]:
+        for s in v:
+            check_css(s)
+        return v
+
+
+class Fetch(BaseModel):
+    """Per-site job behaviour: retries and politeness."""
+
+    model_config = _STRICT
+    attempts: int = PField(3, ge=1, le=20, description="tries per page for retryable failures")
+    max_concurrent: int = PField(2, ge=1, le=64, description="pages of this site rendered at once")
+    min_delay_ms: int = PField(0, ge=0, description="pause between page starts on one domain")
+    blocked: Blocked = PField(default_factory=Blocked)
+
+
 class SiteConfig(BaseModel):
     """One site file."""
 
@@ -444,6 +494,8 @@ class SiteConfig(BaseModel):
         default_factory=list, description="regexes: a URL matching any of them is an article page"
     )
     render: Render = PField(default_factory=Render)
+    fetch: Fetch = PField(default_factory=Fetch)
+    listing: Listing | None = None
     story: Story
     widgets: list[Widget] = PField(default_factory=list)
     page: dict[Annotated[str, PField(pattern=_NAME)], Field] = PField(
