@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import fnmatch
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
@@ -40,6 +42,7 @@ class RenderError(Exception):
     ) -> None:
         super().__init__(message)
         self.attempts = 1
+        self.retry_after: float | None = None  # seconds the server asked us to wait
         self.kind = kind
         self.message = message
         self.http_status = http_status
@@ -53,28 +56,50 @@ def classify(exc: BaseException) -> ErrorKind:
         return "timeout"
     if "ERR_TOO_MANY_REDIRECTS" in text:
         return "redirect"
+    if "Download is starting" in text or ("ERR_ABORTED" in text and "download" in text.lower()):
+        return "content"
     if "net::ERR_" in text or "NS_ERROR" in text:
         return "network"
     return "browser"  # target closed, crashed, or another failure of the browser itself
 
 
-class Renderer:
-    """An async context manager owning one browser; `render()` may run concurrently."""
+@dataclass
+class _Generation:
+    """One launched browser and the pages it has served."""
 
-    def __init__(self, *, headless: bool = True, choice: BrowserChoice | None = None) -> None:
+    browser: Browser
+    pages: int = 0
+    inflight: int = 0
+    retired: bool = False
+
+
+class Renderer:
+    """An async context manager owning a browser; `render()` may run concurrently.
+
+    A browser that crashed is relaunched on the next page; after `recycle_after`
+    pages a fresh one takes over (the old one closes when its last page ends), so
+    memory stays flat over long runs.
+    """
+
+    def __init__(
+        self, *, headless: bool = True, choice: BrowserChoice | None = None, recycle_after: int | None = None
+    ) -> None:
         self._headless = headless
         self._choice = choice
+        self._recycle_after = recycle_after
         self._pw: Playwright | None = None
-        self._browser: Browser | None = None
+        self._gen: _Generation | None = None
+        self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
+        self.launches = 0
+        self.version = ""
 
     async def __aenter__(self) -> Renderer:
         self._pw = await async_playwright().start()
         try:
             if self._choice is None:
                 self._choice = find_chromium(self._pw.chromium.executable_path)
-            self._browser = await self._pw.chromium.launch(
-                executable_path=self._choice.executable, args=launch_args(), headless=self._headless
-            )
+            self._gen = _Generation(await self._launch())
         except BaseException:
             await self._pw.stop()
             raise
@@ -83,32 +108,71 @@ class Renderer:
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._browser is not None:
-            await self._browser.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        if self._gen is not None:
+            await _close_quietly(self._gen.browser.close())
         if self._pw is not None:
             await self._pw.stop()
 
-    @property
-    def browser(self) -> Browser:
-        if self._browser is None:
-            raise RuntimeError("Renderer used outside 'async with'")
-        return self._browser
+    async def _launch(self) -> Browser:
+        assert self._pw is not None and self._choice is not None
+        browser = await self._pw.chromium.launch(
+            executable_path=self._choice.executable, args=launch_args(), headless=self._headless
+        )
+        self.launches += 1
+        self.version = browser.version
+        return browser
 
     @property
-    def version(self) -> str:
-        return self.browser.version
+    def browser(self) -> Browser:
+        if self._gen is None:
+            raise RuntimeError("Renderer used outside 'async with'")
+        return self._gen.browser
 
     @property
     def choice(self) -> BrowserChoice | None:
         return self._choice
 
-    async def new_context(self, cfg: Render) -> BrowserContext:
-        ctx = await self.browser.new_context(
+    async def _acquire(self) -> _Generation:
+        async with self._lock:
+            gen = self._gen
+            assert gen is not None, "Renderer used outside 'async with'"
+            crashed = not gen.browser.is_connected()
+            worn = self._recycle_after is not None and gen.pages >= self._recycle_after
+            if crashed or worn:
+                self._retire(gen)
+                try:
+                    gen = self._gen = _Generation(await self._launch())
+                except PlaywrightError as exc:
+                    raise RenderError("browser", f"relaunching the browser failed: {exc}") from None
+            gen.pages += 1
+            gen.inflight += 1
+            return gen
+
+    def _retire(self, gen: _Generation) -> None:
+        gen.retired = True
+        if gen.inflight == 0:
+            self._close_later(gen)
+
+    def _release(self, gen: _Generation) -> None:
+        gen.inflight -= 1
+        if gen.retired and gen.inflight == 0:
+            self._close_later(gen)
+
+    def _close_later(self, gen: _Generation) -> None:
+        task = asyncio.ensure_future(_close_quietly(gen.browser.close()))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def new_context(self, cfg: Render, browser: Browser | None = None) -> BrowserContext:
+        ctx = await (browser or self.browser).new_context(
             viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
             locale=cfg.locale,
             timezone_id=cfg.timezone,
             user_agent=cfg.user_agent,
             service_workers="block",
+            accept_downloads=False,  # a download never stalls or fills the disk
         )
         await _install_blocking(ctx, cfg)
         return ctx
@@ -121,13 +185,16 @@ class Renderer:
         `prepare` may add routes to the fresh context first (replaying, serving saved pages).
         """
         start = time.monotonic()
-        ctx = await self.new_context(cfg)
+        gen = await self._acquire()
+        ctx: BrowserContext | None = None
         page: Page | None = None
         try:
-            if prepare is not None:
-                await prepare(ctx)
-            page = await ctx.new_page()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
+                ctx = await self.new_context(cfg, gen.browser)
+                _close_popups(ctx)
+                if prepare is not None:
+                    await prepare(ctx)
+                page = await ctx.new_page()
                 status = await _load(page, url, cfg, start)
                 html = await page.content()
             return Rendered(url, page.url, html, status, int((time.monotonic() - start) * 1000))
@@ -141,10 +208,32 @@ class Renderer:
             ) from None
         except PlaywrightError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise RenderError(classify(exc), message, final_url=page.url if page else None) from None
+            kind = "browser" if not gen.browser.is_connected() else classify(exc)
+            raise RenderError(kind, message, final_url=page.url if page else None) from None
         finally:
-            with contextlib.suppress(PlaywrightError):  # the browser may be gone; the error above says why
-                await ctx.close()
+            if ctx is not None:
+                # A page stuck in a script loop can make close slow; never let it hold the slot.
+                await _close_quietly(ctx.close(), timeout=5)
+            self._release(gen)
+
+
+async def _close_quietly(aw: Awaitable[None], timeout: float = 10) -> None:
+    """Await a close; the thing may be gone or hung already, and the caller has its answer."""
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        async with asyncio.timeout(timeout):
+            await aw
+
+
+def _close_popups(ctx: BrowserContext) -> None:
+    """Every page after the first one is a popup: close it so it cannot steal focus or time."""
+    opened: list[Page] = []
+
+    async def on_page(page: Page) -> None:  # Playwright runs coroutine handlers as tasks
+        opened.append(page)
+        if len(opened) > 1:
+            await _close_quietly(page.close())
+
+    ctx.on("page", on_page)
 
 
 async def _install_blocking(ctx: BrowserContext, cfg: Render) -> None:
@@ -171,8 +260,24 @@ _SCROLL_JS = """(toBottom) => {
 }"""
 
 
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
 def _remaining_ms(start: float, cfg: Render, wanted: int) -> int:
-    left = cfg.timeout_ms - (time.monotonic() - start) * 1000
+    # Inner waits end a little before the hard budget so the error names what was awaited.
+    margin = min(250, cfg.timeout_ms // 10)
+    left = cfg.timeout_ms - margin - (time.monotonic() - start) * 1000
     return max(1, int(min(wanted, left)))
 
 
@@ -181,8 +286,16 @@ async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
         url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
     )
     status = response.status if response is not None else None
-    if status is not None and status >= 400:
-        raise RenderError("http", f"HTTP {status} for {page.url}", http_status=status, final_url=page.url)
+    if response is not None and status is not None and status >= 400:
+        err = RenderError("http", f"HTTP {status} for {page.url}", http_status=status, final_url=page.url)
+        err.retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise err
+    if response is not None:
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and "html" not in ctype and "xml" not in ctype:
+            raise RenderError("content", f"not an HTML page ({ctype})", status, page.url)
+        if not await response.body():
+            raise RenderError("content", "empty response", status, page.url)
     for action in cfg.actions:
         await _act(page, action, cfg, start)
     if cfg.wait_for:
