@@ -8,18 +8,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
 from scrapers import logs
 from scrapers.browser import BrowserNotFoundError
+from scrapers.console import Progress, quiet_driver_loss
 from scrapers.job import RunStats, choose_site, extract_page, now_utc, scrape_many
 from scrapers.output import NdjsonSink
 from scrapers.record import Error, Record
 from scrapers.render import Renderer
 from scrapers.siteload import (
-    SiteFileError,
+    SiteFileError,  # also a job file's error: both are config files
     SiteRegistry,
     UnknownSiteError,
     default_selectors_dir,
@@ -103,6 +103,37 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: selectors/)"
     )
+
+    rn = sub.add_parser(
+        "run",
+        formatter_class=_FMT,
+        help="run a scrape job: discovery, retries, politeness, resume",
+        description="Run a scrape job from a job file, or ad hoc from URLs. Every URL ends as exactly one\n"
+        "line in the output; a summary goes to OUT with the suffix .summary.json.\n"
+        "Exit status: 0 all pages ok, 1 some failed, 2 configuration error, 130 interrupted.\n"
+        "Ctrl-C or SIGTERM stops cleanly (in-flight pages get --grace seconds); --resume continues.",
+        epilog="examples:\n"
+        "  storyline run jobs/demo.yaml\n"
+        "  storyline run jobs/demo.yaml --resume\n"
+        "  storyline run --site demo-news --url http://127.0.0.1:8000/news/a --out out/a.ndjson\n"
+        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
+    )
+    rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
+    rn.add_argument("--site", help="site file for every URL (default: by domain, else generic)")
+    rn.add_argument("--url", action="append", dest="urls", metavar="URL", help="a URL to scrape (repeatable)")
+    rn.add_argument("--urls-file", type=Path, metavar="FILE", help="URLs to scrape, one per line")
+    rn.add_argument(
+        "--out", type=Path, help="NDJSON output (default: the job's output, else out/NAME.ndjson)"
+    )
+    rn.add_argument("--resume", action="store_true", help="continue from OUT: skip pages already recorded")
+    rn.add_argument("--concurrency", type=int, help="pages rendered at once (overrides the job file)")
+    rn.add_argument("--no-robots", action="store_true", help="do not consult robots.txt")
+    rn.add_argument("--user-agent", help="user agent for robots.txt, feeds and sitemaps")
+    rn.add_argument("--page-budget-ms", type=int, help="hard time limit per page attempt")
+    rn.add_argument(
+        "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
+    )
+    rn.add_argument("--headed", action="store_true", help="show the browser window")
 
     dm = sub.add_parser(
         "demo",
@@ -198,44 +229,11 @@ def _extract_batch(batch: Path, registry: SiteRegistry, site_name: str | None) -
     return EXIT_FAILED if failed else EXIT_OK
 
 
-class _Progress:
-    """A one-line progress display on a terminal; silent otherwise."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.stats = RunStats()
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, rec: Record) -> None:
-        self.stats.by_status[rec.status] += 1
-        if self.enabled:
-            s = self.stats.by_status
-            print(
-                f"\r[{self.stats.total}/{self.total}] ok {s['ok']}  partial {s['partial']}  "
-                f"error {s['error']}",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def close(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr)
-
-
-def _quiet_driver_loss(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """Ctrl-C on a terminal also reaches Playwright's driver process (same process group), so its
-    connection drops while we shut down; that is expected then, not worth a stack trace."""
-    if "Connection closed while reading from the driver" in str(context.get("exception", "")):
-        return
-    loop.default_exception_handler(context)
-
-
 async def _scrape(
     urls: list[str], args: argparse.Namespace, registry: SiteRegistry, out: Path | None
 ) -> RunStats:
-    asyncio.get_running_loop().set_exception_handler(_quiet_driver_loss)
-    progress = _Progress(len(urls))
+    asyncio.get_running_loop().set_exception_handler(quiet_driver_loss)
+    progress = Progress(len(urls))
     try:
         async with Renderer(headless=not args.headed) as renderer:
             with NdjsonSink(out) as sink:
@@ -294,7 +292,19 @@ def _first_record(path: Path, url: str) -> Record | None:
     return None
 
 
-_COMMANDS = {"extract": _cmd_extract, "scrape": _cmd_scrape, "check": _cmd_check, "demo": _cmd_demo}
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scrapers.jobcli import run_command
+
+    return run_command(args, _registry(args))
+
+
+_COMMANDS = {
+    "extract": _cmd_extract,
+    "scrape": _cmd_scrape,
+    "run": _cmd_run,
+    "check": _cmd_check,
+    "demo": _cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

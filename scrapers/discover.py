@@ -103,7 +103,7 @@ def listing_render(site: SiteConfig, listing: Listing) -> Render:
 
 
 def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tuple[list[str], str | None]:
-    """Article links on one listing page (kept when they match article_urls) and the next page's URL."""
+    """Links on one listing page (absolute, unfiltered) and the next page's URL."""
     doc = Selector(text=html)
     links: list[str] = []
     for src in listing.links.sources():
@@ -111,7 +111,7 @@ def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tu
         for sel in found:
             raw = sel.attrib.get(src.attr or "href") if hasattr(sel, "attrib") else None
             absolute = to_url(raw, url) if raw else None
-            if absolute and site.is_article(absolute):
+            if absolute:
                 links.append(absolute)
         if links:
             break
@@ -197,7 +197,8 @@ class Discoverer:
                 return
             links, nxt = listing_links(rendered.html, rendered.final_url, site, site.listing)
             for link in links:
-                self._add(link)
+                if site.is_article(self._canon(link)):  # after canonicalising: tracking params gone
+                    self._add(link)
             page_url = nxt if nxt and self._canon(nxt) not in seen_pages else None
 
     async def _feed(self, url: str) -> None:

@@ -87,6 +87,7 @@ class Timings(BaseModel):
     model_config = _OUT
     render: int = 0
     extract: int = 0
+    total: int = Field(0, description="wall time for the page, all attempts and backoff included")
 
 
 class Record(BaseModel):

@@ -1,0 +1,56 @@
+"""Resuming a job from its own output file.
+
+Complete records are kept and their URLs skipped; a torn last line (the process
+died mid-write) and records of pages that were interrupted are dropped, so those
+pages are scraped again and every URL still ends as exactly one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ResumeState:
+    done: set[str] = field(default_factory=set)
+    kept: int = 0
+    dropped_interrupted: int = 0
+    dropped_torn: int = 0
+
+
+def prepare_resume(path: Path) -> ResumeState:
+    """Read `path`, rewrite it (atomically) without torn or interrupted records, return what is done."""
+    state = ResumeState()
+    if not path.exists():
+        return state
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    tail = lines.pop()  # empty when the file ends with a newline, else a torn line
+    if tail.strip():
+        state.dropped_torn += 1
+    keep: list[bytes] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            url = rec["url"]
+        except (ValueError, KeyError, TypeError):
+            state.dropped_torn += 1
+            continue
+        if (rec.get("error") or {}).get("kind") == "interrupted":
+            state.dropped_interrupted += 1
+            continue
+        if url in state.done:
+            continue  # a duplicate can only come from an older bug; keep the first
+        state.done.add(url)
+        keep.append(line)
+    state.kept = len(keep)
+    if state.dropped_torn or state.dropped_interrupted or len(keep) != len([x for x in lines if x.strip()]):
+        tmp = path.with_name(path.name + ".resume-tmp")
+        tmp.write_bytes(b"".join(x + b"\n" for x in keep))
+        os.replace(tmp, path)
+    return state
