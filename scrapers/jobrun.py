@@ -33,7 +33,7 @@ from scrapers.fetch import FetchError, fetch_bytes
 from scrapers.job import RETRYABLE_HTTP, RETRYABLE_KINDS, build_record, choose_site, error_record, now_utc
 from scrapers.logs import get_logger
 from scrapers.output import NdjsonSink
-from scrapers.render import Renderer, RenderError
+from scrapers.render import OPEN_PAGE_TIMEOUT_S, Renderer, RenderError
 from scrapers.siteconfig import Blocked, SiteConfig
 from scrapers.siteload import SiteRegistry
 from scrapers.summary import Summary
@@ -249,39 +249,48 @@ class JobRunner:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     async with self._gate.slot(host, site.fetch.max_concurrent, delay):
-                        rec = await self._attempt(url, site, fetched_at)
+                        try:
+                            rec = await self._attempt(url, site, fetched_at)
+                        except RenderError as exc:
+                            self.summary.attempt(exc.render_ms)
+                            raise
+                        self.summary.attempt(rec.timings_ms.render + rec.timings_ms.extract)
         except RenderError as err:
             if self.stopping.is_set():
                 return interrupted_record(url, site, started=True), attempts
-            return error_record(
-                url, site, err, attempts, fetched_at, int((time.monotonic() - t0) * 1000)
-            ), attempts
+            rec = error_record(url, site, err, attempts, fetched_at, err.render_ms)
         rec.timings_ms.total = int((time.monotonic() - t0) * 1000)
         return rec, attempts
 
     async def _attempt(self, url: str, site: SiteConfig, fetched_at: str) -> record.Record:
-        """One try, bounded by the page budget from navigation to the finished record."""
+        """One try. The budget runs from navigation to the finished record; opening a browser page
+        is bounded separately (render.OPEN_PAGE_TIMEOUT_S), so a busy machine does not eat it."""
         budget_ms = self.options.page_budget_ms or site.render.timeout_ms
         cfg = site.render.model_copy(update={"timeout_ms": budget_ms})
-        start = time.monotonic()
         try:
-            async with asyncio.timeout(budget_ms / 1000):
+            async with asyncio.timeout(budget_ms / 1000 + OPEN_PAGE_TIMEOUT_S + 5):  # a safety net only
                 rendered = await self.renderer.render(url, cfg)
-                reason = blocked_reason(rendered.html, site.fetch.blocked)
-                if reason:
-                    raise RenderError("blocked", reason, rendered.http_status, rendered.final_url)
-                t1 = time.perf_counter()
+        except TimeoutError:
+            raise RenderError("browser", "the browser did not answer") from None
+        reason = blocked_reason(rendered.html, site.fetch.blocked)
+        if reason:
+            raise RenderError("blocked", reason, rendered.http_status, rendered.final_url)
+        left_s = max(0.05, (budget_ms - rendered.render_ms) / 1000)
+        t1 = time.perf_counter()
+        try:
+            async with asyncio.timeout(left_s):
                 # In a thread so a monster page cannot stall the other workers or outlive the budget.
                 ex: Any = await asyncio.to_thread(extract, rendered.html, rendered.final_url, site)
-                extract_ms = int((time.perf_counter() - t1) * 1000)
         except TimeoutError:
-            raise RenderError("timeout", f"page budget of {budget_ms} ms exceeded") from None
+            err = RenderError("timeout", f"page budget of {budget_ms} ms exceeded while extracting")
+            err.http_status, err.render_ms = rendered.http_status, budget_ms
+            raise err from None
         return build_record(
             url,
             ex,
             final_url=rendered.final_url,
             http_status=rendered.http_status,
             fetched_at=fetched_at,
-            render_ms=int((time.monotonic() - start) * 1000) - extract_ms,
-            extract_ms=extract_ms,
+            render_ms=rendered.render_ms,
+            extract_ms=int((time.perf_counter() - t1) * 1000),
         )

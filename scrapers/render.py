@@ -12,7 +12,7 @@ import email.utils
 import fnmatch
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -43,6 +43,7 @@ class RenderError(Exception):
         super().__init__(message)
         self.attempts = 1
         self.retry_after: float | None = None  # seconds the server asked us to wait
+        self.render_ms = 0  # time spent on the page itself (from navigation) before it failed
         self.kind = kind
         self.message = message
         self.http_status = http_status
@@ -63,14 +64,29 @@ def classify(exc: BaseException) -> ErrorKind:
     return "browser"  # target closed, crashed, or another failure of the browser itself
 
 
+OPEN_PAGE_TIMEOUT_S = 30
+SLOT_MAX_USES = 20  # pages per reused context before a fresh one: bounds any state that leaks
+
+
+@dataclass
+class _Slot:
+    """A context with its page, reusable for pages with the same context settings."""
+
+    ctx: BrowserContext
+    page: Page
+    key: str
+    uses: int = 0
+
+
 @dataclass
 class _Generation:
-    """One launched browser and the pages it has served."""
+    """One launched browser, the pages it has served and its idle slots."""
 
     browser: Browser
     pages: int = 0
     inflight: int = 0
     retired: bool = False
+    idle: dict[str, list[_Slot]] = field(default_factory=dict)
 
 
 class Renderer:
@@ -177,44 +193,84 @@ class Renderer:
         await _install_blocking(ctx, cfg)
         return ctx
 
+    async def _take_slot(self, gen: _Generation, cfg: Render, fresh: bool) -> _Slot:
+        key = cfg.model_dump_json(include={"viewport", "locale", "timezone", "user_agent", "block"})
+        idle = gen.idle.get(key, [])
+        if idle and not fresh:
+            return idle.pop()
+        ctx = await self.new_context(cfg, gen.browser)
+        _close_popups(ctx)
+        return _Slot(ctx, await ctx.new_page(), key)
+
+    async def _give_back(self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool) -> None:
+        slot.uses += 1
+        reusable = healthy and not fresh and not gen.retired and slot.uses < SLOT_MAX_USES
+        if reusable and gen.browser.is_connected():
+            try:
+                async with asyncio.timeout(3):
+                    await slot.ctx.clear_cookies()
+                    await slot.page.goto("about:blank")
+                gen.idle.setdefault(slot.key, []).append(slot)
+                return
+            except (PlaywrightError, TimeoutError):
+                pass  # not worth keeping: close it below
+        # A page stuck in a script loop can make close slow; never let it hold the slot.
+        await _close_quietly(slot.ctx.close(), timeout=5)
+
     async def render(
         self, url: str, cfg: Render, prepare: Callable[[BrowserContext], Awaitable[None]] | None = None
     ) -> Rendered:
         """Render one page within cfg.timeout_ms, all steps included; raises RenderError.
 
-        `prepare` may add routes to the fresh context first (replaying, serving saved pages).
+        `prepare` may add routes to a fresh context first (replaying, serving saved pages).
         """
-        start = time.monotonic()
         gen = await self._acquire()
-        ctx: BrowserContext | None = None
-        page: Page | None = None
+        start: float | None = None  # set when navigation starts: the page budget runs from there
+        fresh = cfg.fresh_context or prepare is not None
+        slot: _Slot | None = None
+        healthy = False
         try:
+            # Opening a page is our overhead, not the page's: bounded on its own, outside the budget.
+            try:
+                async with asyncio.timeout(OPEN_PAGE_TIMEOUT_S):
+                    slot = await self._take_slot(gen, cfg, fresh)
+                    if prepare is not None:
+                        await prepare(slot.ctx)
+            except TimeoutError:
+                raise RenderError(
+                    "browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s"
+                ) from None
+            start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
-                ctx = await self.new_context(cfg, gen.browser)
-                _close_popups(ctx)
-                if prepare is not None:
-                    await prepare(ctx)
-                page = await ctx.new_page()
-                status = await _load(page, url, cfg, start)
-                html = await page.content()
-            return Rendered(url, page.url, html, status, int((time.monotonic() - start) * 1000))
-        except RenderError:
+                status = await _load(slot.page, url, cfg, start)
+                html = await slot.page.content()
+            healthy = True
+            return Rendered(url, slot.page.url, html, status, _since(start))
+        except RenderError as exc:
+            exc.render_ms = _since(start)
             raise
         except TimeoutError:
-            raise RenderError(
+            err = RenderError(
                 "timeout",
                 f"page budget of {cfg.timeout_ms} ms exceeded",
-                final_url=page.url if page else None,
-            ) from None
+                final_url=slot.page.url if slot else None,
+            )
+            err.render_ms = _since(start)
+            raise err from None
         except PlaywrightError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             kind = "browser" if not gen.browser.is_connected() else classify(exc)
-            raise RenderError(kind, message, final_url=page.url if page else None) from None
+            err = RenderError(kind, message, final_url=slot.page.url if slot else None)
+            err.render_ms = _since(start)
+            raise err from None
         finally:
-            if ctx is not None:
-                # A page stuck in a script loop can make close slow; never let it hold the slot.
-                await _close_quietly(ctx.close(), timeout=5)
+            if slot is not None:
+                await self._give_back(gen, slot, healthy, fresh)
             self._release(gen)
+
+
+def _since(start: float | None) -> int:
+    return 0 if start is None else int((time.monotonic() - start) * 1000)
 
 
 async def _close_quietly(aw: Awaitable[None], timeout: float = 10) -> None:

@@ -413,6 +413,11 @@ class Render(BaseModel):
     locale: str = "en-US"
     timezone: str = PField("UTC", description="browser timezone; also the zone of dates without an offset")
     user_agent: str | None = None
+    fresh_context: bool = PField(
+        False,
+        description="a new browser context for every page; by default one is reused for a few pages "
+        "(cookies cleared between them) because starting a page costs more than loading it",
+    )
 
     @field_validator("wait_for")
     @classmethod

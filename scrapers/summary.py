@@ -57,6 +57,11 @@ class Summary:
     _pages: Counter[str] = field(default_factory=Counter)
     _render: list[int] = field(default_factory=list)
     _extract: list[int] = field(default_factory=list)
+    _attempts: list[int] = field(default_factory=list)
+
+    def attempt(self, ms: int) -> None:
+        """One try at a page took `ms` from navigation to record (or to its failure)."""
+        self._attempts.append(ms)
 
     def add(self, rec: Record, attempts: int = 1) -> None:
         self.by_status[rec.status] += 1
@@ -91,5 +96,9 @@ class Summary:
             "retries": self.retries,
             "coverage": self.coverage(),
             "pages_per_site": dict(sorted(self._pages.items())),
-            "timings_ms": {"render": _stats(self._render), "extract": _stats(self._extract)},
+            "timings_ms": {
+                "render": _stats(self._render),
+                "extract": _stats(self._extract),
+                "attempt": _stats(self._attempts),
+            },
         }

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BrowserSession
 from playwright.sync_api import Page, expect
 
+from conftest import BrowserSession
 from scrapers.demo.content import SEED_SLUG
 from scrapers.demo.server import DemoServer
 from scrapers.job import choose_site, extract_page, now_utc, scrape_one

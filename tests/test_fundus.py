@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fundus_pages import FUNDUS, FundusPage, all_pages, mismatches, pages_for
 from playwright.async_api import BrowserContext, Route
 
+from fundus_pages import FUNDUS, FundusPage, all_pages, mismatches, pages_for
 from scrapers.extract import extract
 from scrapers.siteconfig import SiteConfig
 from scrapers.siteload import SiteRegistry

@@ -1,0 +1,217 @@
+"""A local HTTP server that answers each URL with a chosen failure: /f/<fault>/<id>.
+
+Faults whose name ends in "once" (and flaky500) fail on the first request for a
+URL and succeed after, so a retrying client ends `ok`.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def article(title: str, extra_head: str = "", extra_body: str = "") -> str:
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{title}</title>{extra_head}</head><body><article><h1 class='headline'>{title}</h1>"
+        f"<div class='body'><p>First paragraph of {title}.</p><p>Second paragraph.</p></div></article>"
+        f"{extra_body}</body></html>"
+    )
+
+
+CHALLENGE = (
+    "<!doctype html><html><head><title>Just a moment...</title></head><body>"
+    "<h1 class='headline'>One more step</h1><p>Checking your browser before accessing the site.</p>"
+    "<form id='challenge-form'></form></body></html>"
+)
+
+# Every fault the server knows, with the outcome a correct client reaches: (status, error kind).
+FAULTS: dict[str, tuple[str, str | None]] = {
+    "ok": ("ok", None),
+    "slow": ("ok", None),  # answers after half a second
+    "retry503once": ("ok", None),  # 503 + Retry-After: 1, then fine
+    "always503": ("error", "http"),  # 503 + Retry-After: 1 every time: retries run out
+    "too_many429once": ("ok", None),
+    "flaky500": ("ok", None),  # 500, then fine
+    "hang": ("error", "timeout"),  # accepts, never answers
+    "reset": ("error", "network"),  # connection reset
+    "drip": ("error", "timeout"),  # a byte at a time, forever
+    "missing404": ("error", "http"),
+    "loop": ("error", "redirect"),  # redirects to itself
+    "challenge": ("error", "blocked"),  # a 200 that is a bot challenge
+    "jsloop": ("error", "timeout"),  # a script that never returns
+    "dialogs": ("ok", None),  # alert, confirm, prompt, beforeunload
+    "popups": ("ok", None),  # window.open and a download
+    "huge": ("ok", None),  # a very large DOM
+    "binary": ("error", "content"),
+    "empty": ("error", "content"),
+}
+
+
+class FaultServer:
+    def __init__(self, huge_nodes: int = 10000) -> None:
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.huge_nodes = huge_nodes
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign,assignment]  # resets are the point
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, fault: str, n: int | str) -> str:
+        return f"{self.base_url}/f/{fault}/{n}"
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _count(self, path: str) -> int:
+        with self._lock:
+            self.hits[path] += 1
+            return self.hits[path]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def send(
+                self,
+                status: int,
+                body: bytes | str,
+                ctype: str = "text/html; charset=utf-8",
+                headers: dict[str, str] | None = None,
+            ) -> None:
+                data = body.encode() if isinstance(body, str) else body
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path == "/robots.txt":
+                    self.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
+                    return
+                if self.path.startswith("/download.bin"):
+                    self.send(
+                        200,
+                        b"\x00" * 2048,
+                        "application/octet-stream",
+                        {"Content-Disposition": "attachment; filename=file.bin"},
+                    )
+                    return
+                parts = self.path.split("/")
+                if len(parts) < 4 or parts[1] != "f":
+                    self.send(404, "not found")
+                    return
+                fault, title = parts[2], f"Story {parts[2]} {parts[3]}"
+                n = server._count(self.path)
+                getattr(self, f"fault_{fault}", lambda *_: self.send(404, "unknown fault"))(title, n)
+
+            def fault_ok(self, title: str, n: int) -> None:
+                self.send(200, article(title))
+
+            def fault_slow(self, title: str, n: int) -> None:
+                time.sleep(0.5)
+                self.send(200, article(title))
+
+            def fault_retry503once(self, title: str, n: int) -> None:
+                if n == 1:
+                    self.send(503, "busy", headers={"Retry-After": "1"})
+                else:
+                    self.send(200, article(title))
+
+            def fault_always503(self, title: str, n: int) -> None:
+                self.send(503, "busy", headers={"Retry-After": "1"})
+
+            def fault_too_many429once(self, title: str, n: int) -> None:
+                self.send(429, "slow down") if n == 1 else self.send(200, article(title))
+
+            def fault_flaky500(self, title: str, n: int) -> None:
+                self.send(500, "oops") if n == 1 else self.send(200, article(title))
+
+            def fault_hang(self, title: str, n: int) -> None:
+                server._stop.wait(60)
+
+            def fault_reset(self, title: str, n: int) -> None:
+                # SO_LINGER 0 makes close() send RST instead of FIN.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+
+            def fault_drip(self, title: str, n: int) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                deadline = time.monotonic() + 60
+                try:
+                    while time.monotonic() < deadline and not server._stop.is_set():
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.3)
+                except OSError:
+                    pass  # the client gave up, as it should
+                self.close_connection = True
+
+            def fault_missing404(self, title: str, n: int) -> None:
+                self.send(404, "<h1>Not found</h1>")
+
+            def fault_loop(self, title: str, n: int) -> None:
+                self.send(302, "", headers={"Location": self.path})
+
+            def fault_challenge(self, title: str, n: int) -> None:
+                self.send(200, CHALLENGE)
+
+            def fault_jsloop(self, title: str, n: int) -> None:
+                self.send(200, article(title, extra_head="<script>for (;;) {}</script>"))
+
+            def fault_dialogs(self, title: str, n: int) -> None:
+                script = (
+                    "<script>alert('hello'); confirm('sure?'); prompt('name?');"
+                    "window.addEventListener('beforeunload', function (e) { e.preventDefault(); "
+                    "e.returnValue = ''; });</script>"
+                )
+                self.send(200, article(title, extra_body=script))
+
+            def fault_popups(self, title: str, n: int) -> None:
+                script = (
+                    "<a id='dl' href='/download.bin' download>file</a><script>"
+                    "window.open('/f/ok/popup-' + Math.random()); window.open('about:blank');"
+                    "document.getElementById('dl').click();</script>"
+                )
+                self.send(200, article(title, extra_body=script))
+
+            def fault_huge(self, title: str, n: int) -> None:
+                filler = "<div class='x'><span>filler</span></div>" * server.huge_nodes
+                self.send(200, article(title, extra_body=f"<section>{filler}</section>"))
+
+            def fault_binary(self, title: str, n: int) -> None:
+                self.send(200, bytes(range(256)) * 8, "application/octet-stream")
+
+            def fault_empty(self, title: str, n: int) -> None:
+                self.send(200, b"")
+
+        return Handler
