@@ -88,7 +88,7 @@ def test_fault_job_every_url_once_with_the_right_outcome(
 
     records = [valid(r) for r in read(out)]
     assert sorted(r["url"] for r in records) == sorted(urls)  # every URL exactly once
-    wrong = Counter()
+    wrong: Counter[tuple[str, tuple[str, str | None]]] = Counter()
     for r in records:
         got = (r["status"], (r["error"] or {}).get("kind"))
         fault = r["url"].split("/")[4] if "/f/" in r["url"] else "robots"
