@@ -1,0 +1,119 @@
+"""The job runner's pieces without a browser: URLs, feeds, sitemaps, robots, resume, job files."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from scrapers.canonical import canonicalize
+from scrapers.discover import parse_feed, parse_sitemap, robots_sitemaps
+from scrapers.jobconfig import load_job
+from scrapers.jobrun import blocked_reason
+from scrapers.render import parse_retry_after
+from scrapers.resume import prepare_resume
+from scrapers.siteconfig import Blocked
+from scrapers.yamlconf import ConfigFileError
+
+
+def test_canonicalize_drops_tracking_and_fragments_keeps_meaningful_params() -> None:
+    url = "HTTPS://News.Example.com:443/a/b?id=7&utm_source=x&fbclid=y&page=2#comments"
+    assert canonicalize(url) == "https://news.example.com/a/b?id=7&page=2"
+    assert canonicalize("http://x.example:8080") == "http://x.example:8080/"
+    assert canonicalize("http://x.example/a#frag", keep_fragment=True) == "http://x.example/a#frag"
+    assert canonicalize("http://x.example/?ref=1&a=2", drop=["ref"]) == "http://x.example/?a=2"
+
+
+def test_parse_rss_and_atom() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel>
+      <item><title>A</title><link> https://n.example/a </link>
+        <pubDate>Wed, 03 Sep 2025 09:09:00 GMT</pubDate></item>
+      <item><title>no link</title></item>
+    </channel></rss>"""
+    assert [(e.url, e.published) for e in parse_feed(rss)] == [
+        ("https://n.example/a", "2025-09-03T09:09:00+00:00")
+    ]
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+      <link rel="self" href="https://n.example/self"/><link rel="alternate" href="https://n.example/b"/>
+      <updated>2025-09-03T10:00:00Z</updated></entry></feed>"""
+    assert [e.url for e in parse_feed(atom)] == ["https://n.example/b"]
+    assert parse_feed(b"not xml at all <<<") == []
+
+
+def test_parse_sitemap_index_and_news_urlset() -> None:
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://n.example/s1.xml.gz</loc></sitemap></sitemapindex>"""
+    assert parse_sitemap(index) == (["https://n.example/s1.xml.gz"], [])
+    news = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+                       xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+      <url><loc>https://n.example/a</loc><news:news>
+        <news:publication_date>2025-09-03T14:20:00+05:30</news:publication_date></news:news></url>
+      <url><loc>https://n.example/b</loc><lastmod>2025-09-01</lastmod></url></urlset>"""
+    children, entries = parse_sitemap(news)
+    assert children == []
+    assert [(e.url, e.published) for e in entries] == [
+        ("https://n.example/a", "2025-09-03T14:20:00+05:30"),
+        ("https://n.example/b", "2025-09-01T00:00:00+00:00"),
+    ]
+
+
+def test_robots_sitemap_lines() -> None:
+    text = "User-agent: *\nDisallow: /x\nSitemap: https://n.example/sitemap.xml\nSitemap: https://n.example/n.xml\n"
+    assert robots_sitemaps(text) == ["https://n.example/sitemap.xml", "https://n.example/n.xml"]
+
+
+def test_retry_after_seconds_and_dates() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    got = parse_retry_after(later)
+    assert got is not None and 25 <= got <= 31
+
+
+def test_blocked_markers() -> None:
+    markers = Blocked()
+    assert blocked_reason("<html><body><form id='challenge-form'></form></body></html>", markers)
+    page = "<html><body><p>Checking your browser before accessing news.example</p></body></html>"
+    assert "Checking your browser" in (blocked_reason(page, markers) or "")
+    assert blocked_reason("<html><body><h1>A story</h1></body></html>", markers) is None
+    # A script that merely contains the words is not a challenge.
+    assert (
+        blocked_reason("<html><body><script>'Verify you are human'</script></body></html>", markers) is None
+    )
+
+
+def test_resume_keeps_complete_records_drops_torn_and_interrupted(tmp_path: Path) -> None:
+    out = tmp_path / "run.ndjson"
+    ok = {"url": "u1", "status": "ok"}
+    stopped = {"url": "u2", "status": "error", "error": {"kind": "interrupted"}}
+    failed = {"url": "u3", "status": "error", "error": {"kind": "http"}}
+    out.write_text("\n".join(json.dumps(r) for r in (ok, stopped, failed)) + '\n{"url": "u4", "sta')
+    state = prepare_resume(out)
+    assert state.done == {"u1", "u3"}  # a real failure is an answer; an interruption is not
+    assert (state.kept, state.dropped_interrupted, state.dropped_torn) == (2, 1, 1)
+    assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == ["u1", "u3"]
+    assert prepare_resume(tmp_path / "absent.ndjson").done == set()
+
+
+def test_job_file_errors_name_file_and_line(tmp_path: Path) -> None:
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        textwrap.dedent("""\
+        name: daily
+        start:
+          urls: [https://n.example/a]
+        politeness:
+          concurency: 4
+        """)
+    )
+    with pytest.raises(ConfigFileError) as info:
+        load_job(job)
+    assert str(info.value).startswith(f"{job}:5:")
+    assert "did you mean 'concurrency'" in str(info.value)
+    job.write_text("name: daily\n")
+    with pytest.raises(ConfigFileError, match="at least one start point"):
+        load_job(job)
