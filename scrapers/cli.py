@@ -144,15 +144,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples:\n  storyline demo\n  storyline demo --out /tmp/demo.ndjson --concurrency 4",
     )
     dm.add_argument("--out", type=Path, default=Path("out/demo.ndjson"), help="default: out/demo.ndjson")
-    _browser_options(dm)
+    _browser_options(dm, attempts=False)  # the demo is a job: attempts come from the site file
     return ap
 
 
-def _browser_options(p: argparse.ArgumentParser) -> None:
+def _browser_options(p: argparse.ArgumentParser, attempts: bool = True) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="pages rendered at once (default 2)")
-    p.add_argument(
-        "--attempts", type=int, default=2, help="tries per page for retryable failures (default 2)"
-    )
+    if attempts:
+        p.add_argument(
+            "--attempts", type=int, default=2, help="tries per page for retryable failures (default 2)"
+        )
     p.add_argument("--headed", action="store_true", help="show the browser window")
 
 
@@ -262,18 +263,32 @@ def _cmd_scrape(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from scrapers.demo.server import DemoServer
+    from scrapers.jobcli import run_job, summary_path
+    from scrapers.jobconfig import JobConfig, Politeness, Start
 
     registry = _registry(args)
-    args.site = "demo-news"
-    registry.get(args.site)
+    registry.get("demo-news")
     with DemoServer() as server:
-        urls = server.article_urls()
         print(
-            f"demo site running at {server.base_url}/ with {len(urls)} articles; scraping…", file=sys.stderr
+            f"demo site running at {server.base_url}/; discovering articles from its home page…",
+            file=sys.stderr,
         )
-        stats = asyncio.run(_scrape(urls, args, registry, args.out))
-    print(f"wrote {args.out}: {stats.line()}")
-    seed = _first_record(args.out, urls[0])
+        job = JobConfig(
+            name="demo",
+            site="demo-news",
+            start=Start(listings=[server.base_url + "/"]),
+            politeness=Politeness(concurrency=args.concurrency),
+        )
+        code, report = asyncio.run(
+            run_job(job, args.out, registry, resume=False, grace_s=10, headed=args.headed)
+        )
+        seed_url = server.article_urls()[0]
+    counts = ", ".join(f"{k} {v}" for k, v in report["by_status"].items())
+    print(
+        f"wrote {args.out} and {summary_path(args.out)}: "
+        f"{report['pages']} pages in {report['wall_s']}s ({counts})"
+    )
+    seed = _first_record(args.out, seed_url)
     if seed is not None and seed.story is not None:
         print(f"seed article: {seed.story.headline!r}")
         print(
@@ -281,7 +296,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             + ", ".join(f"{w.name} ({len(w.items)} items)" for w in seed.widgets)
         )
         print(f"  page fields: {json.dumps(seed.page.fields if seed.page else {}, ensure_ascii=False)}")
-    return EXIT_FAILED if stats.failed else EXIT_OK
+    return code
 
 
 def _first_record(path: Path, url: str) -> Record | None:
