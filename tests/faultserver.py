@@ -54,7 +54,7 @@ FAULTS: dict[str, tuple[str, str | None]] = {
 
 
 class FaultServer:
-    def __init__(self, huge_nodes: int = 10000) -> None:
+    def __init__(self, huge_nodes: int = 20000) -> None:
         self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -68,8 +68,8 @@ class FaultServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def url(self, fault: str, n: int | str) -> str:
-        return f"{self.base_url}/f/{fault}/{n}"
+    def url(self, fault: str, n: int | str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self._httpd.server_address[1]}/f/{fault}/{n}"
 
     def __enter__(self) -> FaultServer:
         self._thread.start()

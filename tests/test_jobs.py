@@ -25,7 +25,10 @@ from scrapers.demo.server import DemoServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
-BUDGET_MS = yaml.safe_load((SITES / "fault-test.yaml").read_text())["render"]["timeout_ms"]
+BUDGET_MS = {
+    host: yaml.safe_load((SITES / name).read_text())["render"]["timeout_ms"]
+    for host, name in (("127.0.0.1", "fault-test.yaml"), ("localhost", "fault-big.yaml"))
+}
 # Time outside a page's own work that an attempt may still show (scheduling on a loaded 2-core box).
 TOLERANCE_MS = 750
 
@@ -73,12 +76,17 @@ def test_fault_job_every_url_once_with_the_right_outcome(
 ) -> None:
     slow = {"hang", "drip", "jsloop"}  # each costs two full budgets: fewer of them keeps the test short
     plan = [f for f in FAULTS if f not in ("ok", "slow")]
-    urls = [faults.url(f, i) for f in plan for i in range(5 if f in slow else 9)]
+    # A huge DOM is slow by nature: its pages live on "localhost", whose site file has a bigger budget.
+    urls = [
+        faults.url(f, i, "localhost" if f == "huge" else "127.0.0.1")
+        for f in plan
+        for i in range(3 if f in slow else 9)
+    ]
     urls += [f"{faults.base_url}/private/{i}" for i in range(3)]  # robots.txt disallows these
     urls += [faults.url("ok", i) for i in range(300 - len(urls))]
     assert len(urls) == 300 and len(set(urls)) == 300
     out = tmp_path / "faults.ndjson"
-    job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 4})
+    job = write_job(tmp_path, start={"urls": urls}, politeness={"concurrency": 4})  # site by domain
     started = time.monotonic()
     proc = subprocess.run(
         storyline("run", str(job), "--out", str(out)), capture_output=True, text=True, timeout=600
@@ -88,6 +96,7 @@ def test_fault_job_every_url_once_with_the_right_outcome(
 
     records = [valid(r) for r in read(out)]
     assert sorted(r["url"] for r in records) == sorted(urls)  # every URL exactly once
+    assert len({r["site"] for r in records if r["site"]}) == 2
     wrong: Counter[tuple[str, tuple[str, str | None]]] = Counter()
     for r in records:
         got = (r["status"], (r["error"] or {}).get("kind"))
@@ -101,15 +110,17 @@ def test_fault_job_every_url_once_with_the_right_outcome(
             assert r["error"]["attempts"] == 2, r  # retried until the site's attempts ran out
         if fault == "retry503once":
             assert r["timings_ms"]["total"] >= 1000, r  # waited as Retry-After asked
-        assert r["timings_ms"]["render"] + r["timings_ms"]["extract"] <= BUDGET_MS + TOLERANCE_MS, r
+        budget = BUDGET_MS[r["url"].split("/")[2].split(":")[0]]
+        assert r["timings_ms"]["render"] + r["timings_ms"]["extract"] <= budget + TOLERANCE_MS, r
     assert not wrong, dict(wrong)
 
     summary = summary_of(out)
     assert summary["pages"] == 300
     assert summary["by_status"] == dict(Counter(r["status"] for r in records))
-    assert summary["errors_by_kind"]["timeout"] == 15 and summary["errors_by_kind"]["robots"] == 3
+    assert summary["errors_by_kind"]["timeout"] == 9 and summary["errors_by_kind"]["robots"] == 3
     assert summary["retries"] > 0
-    assert summary["timings_ms"]["attempt"]["max"] <= BUDGET_MS + TOLERANCE_MS  # every try, not just the last
+    assert summary["timings_ms"]["attempt"]["max"] <= max(BUDGET_MS.values()) + TOLERANCE_MS  # every try
+    assert set(summary["coverage"]) == {"fault-test", "fault-big"}
     print(
         f"\nfault job: {len(urls)} URLs in {wall:.1f}s; by status {summary['by_status']}; "
         f"errors {summary['errors_by_kind']}; retries {summary['retries']}"
@@ -117,7 +128,7 @@ def test_fault_job_every_url_once_with_the_right_outcome(
 
 
 def test_sigkill_then_resume_ends_with_every_url_once(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"k{i}") for i in range(30)]
+    urls = [faults.url("slow", f"k{i}") for i in range(20)]
     out = tmp_path / "killed.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 2})
     proc = subprocess.Popen(
@@ -130,7 +141,7 @@ def test_sigkill_then_resume_ends_with_every_url_once(tmp_path: Path, faults: Fa
     os.killpg(proc.pid, signal.SIGKILL)  # the runner, its Playwright driver and Chromium, mid-write or not
     proc.wait(10)
     before = out.read_bytes().count(b"\n")
-    assert 8 <= before < 30
+    assert 8 <= before < 20
 
     resumed = subprocess.run(
         storyline("run", str(job), "--out", str(out), "--resume"), capture_output=True, text=True, timeout=180
@@ -168,7 +179,7 @@ def _browser_pids(root: int) -> list[int]:
 
 
 def test_killing_the_browser_mid_job_loses_nothing(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"b{i}") for i in range(30)]
+    urls = [faults.url("slow", f"b{i}") for i in range(20)]
     out = tmp_path / "crash.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 3})
     proc = subprocess.Popen(
@@ -188,7 +199,7 @@ def test_killing_the_browser_mid_job_loses_nothing(tmp_path: Path, faults: Fault
 
 
 def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"t{i}") for i in range(30)]
+    urls = [faults.url("slow", f"t{i}") for i in range(20)]
     out = tmp_path / "stopped.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 2})
     proc = subprocess.Popen(
@@ -205,7 +216,7 @@ def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path, faults: Fault
     kinds = Counter((r["error"] or {}).get("kind") for r in records)
     assert kinds["interrupted"] > 0 and kinds[None] >= 5
     summary = summary_of(out)
-    assert summary["interrupted"] is True and summary["pages"] == 30
+    assert summary["interrupted"] is True and summary["pages"] == 20
 
     resumed = subprocess.run(
         storyline("run", str(job), "--out", str(out), "--resume"), capture_output=True, text=True, timeout=180
