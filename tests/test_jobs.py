@@ -41,8 +41,15 @@ def write_job(tmp_path: Path, **job: Any) -> Path:
     return path
 
 
-def storyline(*args: str, selectors: Path = SITES, **kw: Any) -> list[str]:
+def storyline(*args: str, selectors: Path = SITES) -> list[str]:
     return [sys.executable, str(ROOT / "runner.py"), "--selectors", str(selectors), *args]
+
+
+def run_cli(*args: str, selectors: Path = SITES, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`storyline ARGS` to completion, as a user runs it."""
+    return subprocess.run(
+        storyline(*args, selectors=selectors), capture_output=True, text=True, timeout=timeout
+    )
 
 
 def read(out: Path) -> list[dict[str, Any]]:
@@ -88,9 +95,7 @@ def test_fault_job_every_url_once_with_the_right_outcome(
     out = tmp_path / "faults.ndjson"
     job = write_job(tmp_path, start={"urls": urls}, politeness={"concurrency": 4})  # site by domain
     started = time.monotonic()
-    proc = subprocess.run(
-        storyline("run", str(job), "--out", str(out)), capture_output=True, text=True, timeout=600
-    )
+    proc = run_cli("run", str(job), "--out", str(out), timeout=600)
     wall = time.monotonic() - started
     assert proc.returncode == 1, proc.stderr[-2000:]  # some pages failed, as they should
 
@@ -143,9 +148,7 @@ def test_sigkill_then_resume_ends_with_every_url_once(tmp_path: Path, faults: Fa
     before = out.read_bytes().count(b"\n")
     assert 8 <= before < 20
 
-    resumed = subprocess.run(
-        storyline("run", str(job), "--out", str(out), "--resume"), capture_output=True, text=True, timeout=180
-    )
+    resumed = run_cli("run", str(job), "--out", str(out), "--resume", timeout=180)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     records = read(out)
     assert sorted(r["url"] for r in records) == sorted(urls)
@@ -218,9 +221,7 @@ def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path, faults: Fault
     summary = summary_of(out)
     assert summary["interrupted"] is True and summary["pages"] == 20
 
-    resumed = subprocess.run(
-        storyline("run", str(job), "--out", str(out), "--resume"), capture_output=True, text=True, timeout=180
-    )
+    resumed = run_cli("run", str(job), "--out", str(out), "--resume", timeout=180)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     records = read(out)
     assert sorted(r["url"] for r in records) == sorted(urls)
@@ -238,12 +239,7 @@ def test_job_from_listing_pages_scrapes_exactly_the_articles(tmp_path: Path, sma
     out = tmp_path / "listing.ndjson"
     # The home page paginates (?page=2) with tracking parameters on links; /latest loads more by JS.
     job = write_job(tmp_path, site="demo-news", start={"listings": [base + "/", base + "/latest"]})
-    proc = subprocess.run(
-        storyline("run", str(job), "--out", str(out), selectors=ROOT / "selectors"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_cli("run", str(job), "--out", str(out), selectors=ROOT / "selectors", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     records = read(out)
     assert sorted(r["url"] for r in records) == sorted(small_demo.article_urls())
@@ -258,12 +254,7 @@ def test_job_from_rss_and_sitemap_index(tmp_path: Path, small_demo: DemoServer) 
     job = write_job(
         tmp_path, site="demo-news", start={"feeds": [base + "/rss.xml"], "sitemaps": [base + "/sitemap.xml"]}
     )
-    proc = subprocess.run(
-        storyline("run", str(job), "--out", str(out), selectors=ROOT / "selectors"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_cli("run", str(job), "--out", str(out), selectors=ROOT / "selectors", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     records = read(out)
     # The feed and the sitemaps name every article, with and without tracking parameters: once each.
@@ -285,12 +276,7 @@ def test_coverage_drops_when_a_selector_breaks(tmp_path: Path, small_demo: DemoS
     for name, selectors in (("good", ROOT / "selectors"), ("broken", broken)):
         out = tmp_path / f"{name}.ndjson"
         job = write_job(tmp_path, site="demo-news", start={"urls": generated})
-        proc = subprocess.run(
-            storyline("run", str(job), "--out", str(out), selectors=selectors),
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        proc = run_cli("run", str(job), "--out", str(out), selectors=selectors, timeout=180)
         assert proc.returncode == 0, proc.stderr[-2000:]
         coverage[name] = summary_of(out)["coverage"]["demo-news"]
     assert coverage["good"]["summary"] == 1.0
