@@ -89,6 +89,7 @@ async def run_job(
             torn=state.dropped_torn,
             interrupted=state.dropped_interrupted,
         )
+    ua = job.politeness.user_agent
     options = RunOptions(
         concurrency=job.politeness.concurrency,
         obey_robots=job.politeness.obey_robots,
@@ -96,9 +97,10 @@ async def run_job(
         page_budget_ms=job.page_budget_ms,
         site_name=job.site,
         grace_s=grace_s,
+        # Chromium's own user agent unless the job names one (a site file's render.user_agent wins).
+        browser_user_agent=ua if "user_agent" in job.politeness.model_fields_set else None,
     )
     async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
-        ua = job.politeness.user_agent
 
         async def fetch(url: str) -> bytes:
             return await fetch_bytes(url, ua)

@@ -51,6 +51,7 @@ class RunOptions:
     page_budget_ms: int | None = None
     site_name: str | None = None
     grace_s: float = 10.0  # how long in-flight pages may finish after a stop request
+    browser_user_agent: str | None = None  # for pages whose site file sets none
 
 
 class DomainGate:
@@ -266,7 +267,10 @@ class JobRunner:
         """One try. The budget runs from navigation to the finished record; opening a browser page
         is bounded separately (render.OPEN_PAGE_TIMEOUT_S), so a busy machine does not eat it."""
         budget_ms = self.options.page_budget_ms or site.render.timeout_ms
-        cfg = site.render.model_copy(update={"timeout_ms": budget_ms})
+        update: dict[str, Any] = {"timeout_ms": budget_ms}
+        if site.render.user_agent is None and self.options.browser_user_agent:
+            update["user_agent"] = self.options.browser_user_agent
+        cfg = site.render.model_copy(update=update)
         try:
             async with asyncio.timeout(budget_ms / 1000 + OPEN_PAGE_TIMEOUT_S + 5):  # a safety net only
                 rendered = await self.renderer.render(url, cfg)

@@ -56,6 +56,7 @@ FAULTS: dict[str, tuple[str, str | None]] = {
 class FaultServer:
     def __init__(self, huge_nodes: int = 20000) -> None:
         self.hits: Counter[str] = Counter()
+        self.agents: dict[str, str] = {}  # path -> the User-Agent that last asked for it
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.huge_nodes = huge_nodes
@@ -111,6 +112,7 @@ class FaultServer:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                server.agents[self.path] = self.headers.get("User-Agent", "")
                 if self.path == "/robots.txt":
                     self.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
                     return

@@ -282,3 +282,17 @@ def test_coverage_drops_when_a_selector_breaks(tmp_path: Path, small_demo: DemoS
     assert coverage["good"]["summary"] == 1.0
     assert coverage["broken"]["summary"] == 0.0
     assert coverage["broken"]["headline"] == coverage["good"]["headline"] == 1.0
+
+
+def test_job_user_agent_reaches_the_site(tmp_path: Path, faults: FaultServer) -> None:
+    url = faults.url("ok", "ua")
+    out = tmp_path / "ua.ndjson"
+    job = write_job(
+        tmp_path,
+        site="fault-test",
+        start={"urls": [url]},
+        politeness={"user_agent": "StorylineTest/9 (+ua check)"},
+    )
+    proc = run_cli("run", str(job), "--out", str(out), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert faults.agents["/f/ok/ua"] == "StorylineTest/9 (+ua check)"
