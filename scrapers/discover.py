@@ -6,6 +6,7 @@ robots.txt are plain XML/text fetched over HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import urllib.robotparser
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -127,8 +128,16 @@ def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tu
 
 
 class Discoverer:
-    def __init__(self, job: JobConfig, site_for: SiteFor, fetch: Fetcher, render: RenderFn) -> None:
+    def __init__(
+        self,
+        job: JobConfig,
+        site_for: SiteFor,
+        fetch: Fetcher,
+        render: RenderFn,
+        stop: asyncio.Event | None = None,
+    ) -> None:
         self.job = job
+        self._stop = stop or asyncio.Event()
         self.site_for = site_for
         self.fetch = fetch
         self.render = render
@@ -141,16 +150,21 @@ class Discoverer:
 
     @property
     def _full(self) -> bool:
+        """No more URLs wanted: the page limit is reached, or the run was asked to stop."""
         limit = self.job.limits.max_pages
-        return limit is not None and len(self.result.urls) >= limit
+        return self._stop.is_set() or (limit is not None and len(self.result.urls) >= limit)
 
     def _canon(self, url: str) -> str:
         return canonicalize(url, self.job.urls.drop_params, self.job.urls.keep_fragment)
 
     def _add(self, url: str, *, as_given: bool = False) -> None:
-        if not self._full:
-            canonical = self._canon(url)
-            self.result.add(url if as_given else canonical, canonical)
+        limit = self.job.limits.max_pages
+        if limit is not None and len(self.result.urls) >= limit:
+            return
+        if self._stop.is_set() and not as_given:
+            return  # given URLs are promised a record (an interrupted one if need be); found ones are not
+        canonical = self._canon(url)
+        self.result.add(url if as_given else canonical, canonical)
 
     def _add_entry(self, entry: Entry) -> None:
         if self._cutoff and entry.published and datetime.fromisoformat(entry.published) < self._cutoff:
@@ -162,14 +176,17 @@ class Discoverer:
         for url in start.urls:
             self._add(url, as_given=True)  # records keep explicit URLs exactly as given
         for url in start.listings:
-            await self._listing(url)
+            if not self._full:
+                await self._listing(url)
         for url in start.feeds:
-            await self._feed(url)
+            if not self._full:
+                await self._feed(url)
         sitemaps = list(start.sitemaps)
         for root in start.robots:
-            sitemaps += await self._robots(root)
+            sitemaps += await self._robots(root) if not self._full else []
         for url in sitemaps:
-            await self._sitemap(url, depth=0)
+            if not self._full:
+                await self._sitemap(url, depth=0)
         return self.result
 
     async def _get(self, url: str) -> bytes | None:

@@ -105,17 +105,19 @@ async def run_job(
         async def fetch(url: str) -> bytes:
             return await fetch_bytes(url, ua)
 
-        discovery = await Discoverer(
-            job, lambda u: choose_site(u, registry, job.site), fetch, renderer.render
-        ).run()
-        done = state.done if state else set()
-        todo = [u for u in discovery.urls if u not in done]
-        progress = Progress(len(todo))
+        progress = Progress(0)
         with NdjsonSink(out, append=resume) as sink:
             runner = JobRunner(registry, renderer, sink, options, on_record=progress)
+            # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, runner.stop)
             try:
+                discovery = await Discoverer(
+                    job, lambda u: choose_site(u, registry, job.site), fetch, renderer.render, runner.stopping
+                ).run()
+                done = state.done if state else set()
+                todo = [u for u in discovery.urls if u not in done]
+                progress.total = len(todo)
                 summary = await runner.run(todo)
             finally:
                 for sig in (signal.SIGINT, signal.SIGTERM):
