@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from scrapers import record
+from scrapers.errors import ErrorKind
 from scrapers.extract import Extraction, extract
 from scrapers.logs import get_logger
 from scrapers.output import NdjsonSink
@@ -65,7 +66,13 @@ def build_record(
 
 
 def error_record(
-    url: str, site: SiteConfig | None, err: RenderError, attempts: int, fetched_at: str, render_ms: int
+    url: str,
+    site: SiteConfig | None,
+    err: RenderError,
+    attempts: int,
+    fetched_at: str,
+    render_ms: int,
+    previous: list[ErrorKind] | None = None,
 ) -> record.Record:
     return record.Record(
         site=None if site is None or site.site == "generic" else site.site,
@@ -80,6 +87,7 @@ def error_record(
             message=err.message,
             attempts=attempts,
             http_status=err.http_status,
+            previous=previous or [],
         ),
         timings_ms=record.Timings(render=render_ms),
     )

@@ -28,6 +28,7 @@ from tenacity import (
 )
 
 from scrapers import record
+from scrapers.errors import ErrorKind
 from scrapers.extract import extract
 from scrapers.fetch import FetchError, fetch_bytes
 from scrapers.job import RETRYABLE_HTTP, RETRYABLE_KINDS, build_record, choose_site, error_record, now_utc
@@ -234,6 +235,7 @@ class JobRunner:
             delay = max(delay, crawl_delay)
         host = urlsplit(url).hostname or ""
         attempts = 0
+        failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
 
         def retryable(exc: BaseException) -> bool:
             if self.stopping.is_set() or not isinstance(exc, RenderError):
@@ -254,12 +256,13 @@ class JobRunner:
                             rec = await self._attempt(url, site, fetched_at)
                         except RenderError as exc:
                             self.summary.attempt(exc.render_ms)
+                            failures.append(exc.kind)
                             raise
                         self.summary.attempt(rec.timings_ms.render + rec.timings_ms.extract)
         except RenderError as err:
             if self.stopping.is_set():
                 return interrupted_record(url, site, started=True), attempts
-            rec = error_record(url, site, err, attempts, fetched_at, err.render_ms)
+            rec = error_record(url, site, err, attempts, fetched_at, err.render_ms, failures[:-1])
         rec.timings_ms.total = int((time.monotonic() - t0) * 1000)
         return rec, attempts
 

@@ -81,6 +81,9 @@ class Error(BaseModel):
     message: str
     attempts: int = 1
     http_status: int | None = None
+    previous: list[ErrorKind] = Field(
+        default_factory=list, description="kinds of the earlier failed attempts, oldest first"
+    )
 
 
 class Timings(BaseModel):

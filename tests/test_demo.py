@@ -101,6 +101,7 @@ def test_missing_page_is_an_error_record_not_retried(
         "message": f"HTTP 404 for {url}",
         "attempts": 1,
         "http_status": 404,
+        "previous": [],
     }
 
 
