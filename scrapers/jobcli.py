@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import time
@@ -64,7 +65,7 @@ def job_from_args(args: argparse.Namespace) -> tuple[JobConfig, Path]:
     if args.out is not None:
         out = args.out
     elif job.output:
-        out = Path(job.output) if Path(job.output).is_absolute() else base / job.output
+        out = Path(os.path.normpath(base / job.output))  # an absolute output stays as it is
     else:
         out = Path("out") / f"{job.name}.ndjson"
     return job, out

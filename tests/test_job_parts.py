@@ -117,3 +117,10 @@ def test_job_file_errors_name_file_and_line(tmp_path: Path) -> None:
     job.write_text("name: daily\n")
     with pytest.raises(ConfigFileError, match="at least one start point"):
         load_job(job)
+
+
+def test_bundled_job_files_are_valid() -> None:
+    jobs = sorted((Path(__file__).resolve().parents[1] / "jobs").glob("*.yaml"))
+    assert jobs, "the README and --help point at jobs/demo.yaml"
+    for job in jobs:
+        assert load_job(job).start.listings or load_job(job).start.urls
