@@ -16,6 +16,7 @@ from lxml import etree
 from parsel import Selector
 
 from scrapers.canonical import canonicalize
+from scrapers.extract import select
 from scrapers.fetch import FetchError
 from scrapers.jobconfig import JobConfig
 from scrapers.logs import get_logger
@@ -108,8 +109,7 @@ def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tu
     doc = Selector(text=html)
     links: list[str] = []
     for src in listing.links.sources():
-        found = doc.css(src.css) if src.css is not None else doc.xpath(src.expr)
-        for sel in found:
+        for sel in select(doc, src):
             raw = sel.attrib.get(src.attr or "href") if hasattr(sel, "attrib") else None
             absolute = to_url(raw, url) if raw else None
             if absolute:
@@ -119,7 +119,7 @@ def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tu
     nxt: str | None = None
     if listing.next is not None:
         for src in listing.next.sources():
-            found = doc.css(src.css) if src.css is not None else doc.xpath(src.expr)
+            found = select(doc, src)
             raw = found[0].attrib.get(src.attr or "href") if found else None
             if raw:
                 nxt = to_url(raw, url)

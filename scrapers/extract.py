@@ -47,14 +47,15 @@ class _Doc:
         return self._jsonld
 
 
-def _select(scope: Selector, src: Source) -> SelectorList[Selector]:
+def select(scope: Selector, src: Source) -> SelectorList[Selector]:
+    """Matches of one css or xpath selector within `scope`."""
     return scope.css(src.css) if src.css is not None else scope.xpath(src.expr)
 
 
 def _select_first(scope: Selector, sels: Selectors) -> tuple[SelectorList[Selector], int]:
     """Matches of the first css/xpath selector that finds anything, and its index."""
     for index, src in enumerate(sels.sources()):
-        if src.kind in ("css", "xpath") and (found := _select(scope, src)):
+        if src.kind in ("css", "xpath") and (found := select(scope, src)):
             return found, index
     return SelectorList([]), -1
 
@@ -71,7 +72,7 @@ def _raw_values(
     if scope is None:
         return []
     out: list[str] = []
-    for sel in _select(scope, src):
+    for sel in select(scope, src):
         node = sel.root
         if not isinstance(node, etree._Element):
             out.append(str(node))  # ::text, ::attr(), @attr and string XPath results
@@ -150,7 +151,7 @@ def _body(spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]) -> tupl
             if paras:
                 return [record.Section(heading=None, paragraphs=paras)], index
         elif src.meta is None and scope is not None:
-            found = _select(scope, src)
+            found = select(scope, src)
             if found:
                 heads = _select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
                 paras = [s.root for s in found if not _overlaps(s.root, skip)]
@@ -233,7 +234,7 @@ def _widgets(site: SiteConfig, doc: _Doc, missing: list[str]) -> list[record.Wid
         title = eval_field(w.title, block, doc) if w.title else None
         items: list[record.WidgetItem] = []
         spec = w.item
-        for el in _select(block, w.items):
+        for el in select(block, w.items):
             item: dict[str, Any] = {}
             for name in ("title", "url", "summary", "published", "image"):
                 f = getattr(spec, name)
@@ -266,7 +267,7 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
             missing.append("story.root")
     if scope is not None:
         for ex in spec.exclude:
-            for sel in _select(scope, ex):
+            for sel in select(scope, ex):
                 if isinstance(sel.root, etree._Element) and sel.root.getparent() is not None:
                     sel.drop()
 

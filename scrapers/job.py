@@ -118,7 +118,8 @@ def extract_page(
     )
 
 
-def _retryable(exc: BaseException) -> bool:
+def is_retryable(exc: BaseException) -> bool:
+    """Timeouts, network errors, crashes and 408/429/5xx are worth another try; nothing else is."""
     if not isinstance(exc, RenderError):
         return False
     return exc.kind in RETRYABLE_KINDS or (exc.kind == "http" and exc.http_status in RETRYABLE_HTTP)
@@ -131,7 +132,7 @@ async def render_with_retries(
     async for attempt in AsyncRetrying(
         stop=stop_after_attempt(attempts),
         wait=wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5),
-        retry=retry_if_exception(_retryable),
+        retry=retry_if_exception(is_retryable),
         reraise=True,
     ):
         with attempt:

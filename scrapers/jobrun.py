@@ -31,7 +31,7 @@ from scrapers import record
 from scrapers.errors import ErrorKind
 from scrapers.extract import extract
 from scrapers.fetch import FetchError, fetch_bytes
-from scrapers.job import RETRYABLE_HTTP, RETRYABLE_KINDS, build_record, choose_site, error_record, now_utc
+from scrapers.job import build_record, choose_site, error_record, is_retryable, now_utc
 from scrapers.logs import get_logger
 from scrapers.output import NdjsonSink
 from scrapers.render import OPEN_PAGE_TIMEOUT_S, Renderer, RenderError
@@ -238,9 +238,7 @@ class JobRunner:
         failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
 
         def retryable(exc: BaseException) -> bool:
-            if self.stopping.is_set() or not isinstance(exc, RenderError):
-                return False
-            return exc.kind in RETRYABLE_KINDS or (exc.kind == "http" and exc.http_status in RETRYABLE_HTTP)
+            return not self.stopping.is_set() and is_retryable(exc)
 
         try:
             async for attempt in AsyncRetrying(
