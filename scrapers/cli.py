@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 
-from scrapers import logs
+from scrapers import logs, recordcli
 from scrapers.browser import BrowserNotFoundError
 from scrapers.console import Progress, quiet_driver_loss
 from scrapers.job import RunStats, choose_site, extract_page, now_utc, scrape_many
@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         "  storyline demo                                   # scrape the bundled demo site\n"
         "  storyline scrape https://example.com/news/x --out out/x.ndjson\n"
         "  storyline extract page.html --url https://example.com/news/x\n"
-        "  storyline check selectors/\n\n"
+        "  storyline check selectors/\n"
+        "  storyline record URL && storyline replay          # offline regression tests\n\n"
         "Run 'storyline COMMAND --help' for each command's options.",
     )
     ap.add_argument(
@@ -145,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     dm.add_argument("--out", type=Path, default=Path("out/demo.ndjson"), help="default: out/demo.ndjson")
     _browser_options(dm, attempts=False)  # the demo is a job: attempts come from the site file
+    recordcli.add_parsers(sub, _FMT)
     return ap
 
 
@@ -313,12 +315,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args, _registry(args))
 
 
+def _cmd_record(args: argparse.Namespace) -> int:
+    return recordcli.cmd_record(args, _registry(args))
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    return recordcli.cmd_replay(args, _registry(args))
+
+
 _COMMANDS = {
     "extract": _cmd_extract,
     "scrape": _cmd_scrape,
     "run": _cmd_run,
     "check": _cmd_check,
     "demo": _cmd_demo,
+    "record": _cmd_record,
+    "replay": _cmd_replay,
 }
 
 

@@ -11,10 +11,12 @@ import contextlib
 import email.utils
 import fnmatch
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -98,9 +100,17 @@ class Renderer:
     """
 
     def __init__(
-        self, *, headless: bool = True, choice: BrowserChoice | None = None, recycle_after: int | None = None
+        self,
+        *,
+        headless: bool = True,
+        choice: BrowserChoice | None = None,
+        recycle_after: int | None = None,
+        launch_options: Mapping[str, Any] | None = None,
     ) -> None:
+        """`launch_options`, when given, are Playwright's launch arguments as they stand
+        (pytest-playwright's, with --headed and the browser found); they replace ours."""
         self._headless = headless
+        self._launch_options = dict(launch_options) if launch_options is not None else None
         self._choice = choice
         self._recycle_after = recycle_after
         self._pw: Playwright | None = None
@@ -113,6 +123,9 @@ class Renderer:
     async def __aenter__(self) -> Renderer:
         self._pw = await async_playwright().start()
         try:
+            if self._choice is None and self._launch_options is not None:
+                exe = self._launch_options.get("executable_path")
+                self._choice = BrowserChoice(str(exe) if exe else None, "caller")
             if self._choice is None:
                 self._choice = find_chromium(self._pw.chromium.executable_path)
             self._gen = _Generation(await self._launch())
@@ -133,9 +146,12 @@ class Renderer:
 
     async def _launch(self) -> Browser:
         assert self._pw is not None and self._choice is not None
-        browser = await self._pw.chromium.launch(
-            executable_path=self._choice.executable, args=launch_args(), headless=self._headless
-        )
+        if self._launch_options is not None:
+            browser = await self._pw.chromium.launch(**self._launch_options)
+        else:
+            browser = await self._pw.chromium.launch(
+                executable_path=self._choice.executable, args=launch_args(), headless=self._headless
+            )
         self.launches += 1
         self.version = browser.version
         return browser
@@ -181,28 +197,34 @@ class Renderer:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    async def new_context(self, cfg: Render, browser: Browser | None = None) -> BrowserContext:
+    async def new_context(
+        self, cfg: Render, browser: Browser | None = None, har_path: Path | None = None
+    ) -> BrowserContext:
         ctx = await (browser or self.browser).new_context(
             viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
             locale=cfg.locale,
             timezone_id=cfg.timezone,
             user_agent=cfg.user_agent,
-            service_workers="block",
+            service_workers="block",  # a worker could answer requests a recording never sees
             accept_downloads=False,  # a download never stalls or fills the disk
+            record_har_path=har_path,  # a .zip path: bodies are attached as files
+            record_har_mode="full" if har_path else None,
         )
         await _install_blocking(ctx, cfg)
         return ctx
 
-    async def _take_slot(self, gen: _Generation, cfg: Render, fresh: bool) -> _Slot:
+    async def _take_slot(self, gen: _Generation, cfg: Render, fresh: bool, har_path: Path | None) -> _Slot:
         key = cfg.model_dump_json(include={"viewport", "locale", "timezone", "user_agent", "block"})
         idle = gen.idle.get(key, [])
         if idle and not fresh:
             return idle.pop()
-        ctx = await self.new_context(cfg, gen.browser)
+        ctx = await self.new_context(cfg, gen.browser, har_path)
         _close_popups(ctx)
         return _Slot(ctx, await ctx.new_page(), key)
 
-    async def _give_back(self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool) -> None:
+    async def _give_back(
+        self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
+    ) -> None:
         slot.uses += 1
         reusable = healthy and not fresh and not gen.retired and slot.uses < SLOT_MAX_USES
         if reusable and gen.browser.is_connected():
@@ -215,25 +237,30 @@ class Renderer:
             except (PlaywrightError, TimeoutError):
                 pass  # not worth keeping: close it below
         # A page stuck in a script loop can make close slow; never let it hold the slot.
-        await _close_quietly(slot.ctx.close(), timeout=5)
+        await _close_quietly(slot.ctx.close(), timeout=close_timeout)
 
     async def render(
-        self, url: str, cfg: Render, prepare: Callable[[BrowserContext], Awaitable[None]] | None = None
+        self,
+        url: str,
+        cfg: Render,
+        prepare: Callable[[BrowserContext], Awaitable[None]] | None = None,
+        har_path: Path | None = None,
     ) -> Rendered:
         """Render one page within cfg.timeout_ms, all steps included; raises RenderError.
 
-        `prepare` may add routes to a fresh context first (replaying, serving saved pages).
+        `prepare` may add routes or a clock to a fresh context first (replaying, serving saved
+        pages). With `har_path`, everything the page loads is saved there as a HAR zip.
         """
         gen = await self._acquire()
         start: float | None = None  # set when navigation starts: the page budget runs from there
-        fresh = cfg.fresh_context or prepare is not None
+        fresh = cfg.fresh_context or prepare is not None or har_path is not None
         slot: _Slot | None = None
         healthy = False
         try:
             # Opening a page is our overhead, not the page's: bounded on its own, outside the budget.
             try:
                 async with asyncio.timeout(OPEN_PAGE_TIMEOUT_S):
-                    slot = await self._take_slot(gen, cfg, fresh)
+                    slot = await self._take_slot(gen, cfg, fresh, har_path)
                     if prepare is not None:
                         await prepare(slot.ctx)
             except TimeoutError:
@@ -265,7 +292,8 @@ class Renderer:
             raise err from None
         finally:
             if slot is not None:
-                await self._give_back(gen, slot, healthy, fresh)
+                # Closing the context writes the HAR: give a big page time to be saved.
+                await self._give_back(gen, slot, healthy, fresh, 60 if har_path else 5)
             self._release(gen)
 
 
@@ -292,15 +320,19 @@ def _close_popups(ctx: BrowserContext) -> None:
     ctx.on("page", on_page)
 
 
+def is_blocked(url: str, resource_type: str, cfg: Render) -> bool:
+    """Whether the site's `render.block` rules drop this request."""
+    return resource_type in {str(t) for t in cfg.block.resources} or any(
+        fnmatch.fnmatchcase(url, g) for g in cfg.block.urls
+    )
+
+
 async def _install_blocking(ctx: BrowserContext, cfg: Render) -> None:
-    types = {str(t) for t in cfg.block.resources}
-    globs = list(cfg.block.urls)
-    if not types and not globs:
+    if not cfg.block.resources and not cfg.block.urls:
         return  # no route handler at all: routing every request through Python costs time
 
     async def handle(route: Route) -> None:
-        req = route.request
-        if req.resource_type in types or any(fnmatch.fnmatchcase(req.url, g) for g in globs):
+        if is_blocked(route.request.url, route.request.resource_type, cfg):
             await route.abort("blockedbyclient")
         else:
             await route.fallback()

@@ -489,6 +489,17 @@ class Fetch(BaseModel):
     blocked: Blocked = PField(default_factory=Blocked)
 
 
+class Replay(BaseModel):
+    """How recordings of this site are replayed (see docs/recordings.md)."""
+
+    model_config = _STRICT
+    ignore_params: list[str] = PField(
+        default_factory=list,
+        description="query parameters (globs) to ignore when matching requests to a recording, "
+        "e.g. cache-busters like _ or cb",
+    )
+
+
 class SiteConfig(BaseModel):
     """One site file."""
 
@@ -501,6 +512,7 @@ class SiteConfig(BaseModel):
     render: Render = PField(default_factory=Render)
     fetch: Fetch = PField(default_factory=Fetch)
     listing: Listing | None = None
+    replay: Replay = PField(default_factory=Replay)
     story: Story
     widgets: list[Widget] = PField(default_factory=list)
     page: dict[Annotated[str, PField(pattern=_NAME)], Field] = PField(
