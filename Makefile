@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test quick lint typecheck schemas clean
+.PHONY: setup demo test quick lint typecheck schemas recordings clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: setup lint typecheck
 # The quick loop: skips the heaviest browser tests (CI runs everything).
 quick: $(STAMP)
 	$(PY) -m pytest -m 'not heavy' -x -q
+
+# Re-record the demo site's articles with `storyline record` (review the diff of expected.json).
+recordings: setup
+	$(PY) scripts/record_demo.py
 
 schemas: $(STAMP)
 	$(PY) -m scrapers.schemas

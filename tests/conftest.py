@@ -25,11 +25,11 @@ T = TypeVar("T")
 class BrowserSession:
     """An async Renderer living on its own event-loop thread, usable from sync tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, launch_options: dict[str, Any]) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="renderer-loop", daemon=True)
         self._thread.start()
-        self.renderer = Renderer()
+        self.renderer = Renderer(launch_options=launch_options)
         self.run(self.renderer.__aenter__())
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 180) -> T:
@@ -42,8 +42,9 @@ class BrowserSession:
 
 
 @pytest.fixture(scope="session")
-def browser_session() -> Iterator[BrowserSession]:
-    session = BrowserSession()
+def browser_session(browser_type_launch_args: dict[str, Any]) -> Iterator[BrowserSession]:
+    """The one browser of the session, launched as pytest-playwright would (--headed works)."""
+    session = BrowserSession(browser_type_launch_args)
     yield session
     session.close()
 

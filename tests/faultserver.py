@@ -43,6 +43,7 @@ FAULTS: dict[str, tuple[str, str | None]] = {
     "drip": ("error", "timeout"),  # a byte at a time, forever
     "missing404": ("error", "http"),
     "loop": ("error", "redirect"),  # redirects to itself
+    "moved": ("ok", None),  # 301 to a page whose script fetches through a 302
     "challenge": ("error", "blocked"),  # a 200 that is a bot challenge
     "jsloop": ("error", "timeout"),  # a script that never returns
     "dialogs": ("ok", None),  # alert, confirm, prompt, beforeunload
@@ -180,6 +181,23 @@ class FaultServer:
 
             def fault_missing404(self, title: str, n: int) -> None:
                 self.send(404, "<h1>Not found</h1>")
+
+            def fault_moved(self, title: str, n: int) -> None:
+                self.send(301, "", headers={"Location": self.path.replace("/moved/", "/landing/")})
+
+            def fault_landing(self, title: str, n: int) -> None:
+                script = (
+                    "<script>fetch(location.pathname.replace('/landing/', '/oldapi/'))"
+                    ".then(r => r.json()).then(d => { const p = document.createElement('p');"
+                    " p.textContent = d.text; document.querySelector('.body').append(p); })</script>"
+                )
+                self.send(200, article(title, extra_body=script))
+
+            def fault_oldapi(self, title: str, n: int) -> None:
+                self.send(302, "", headers={"Location": self.path.replace("/oldapi/", "/api/")})
+
+            def fault_api(self, title: str, n: int) -> None:
+                self.send(200, '{"text": "Fetched through a redirect."}', "application/json")
 
             def fault_loop(self, title: str, n: int) -> None:
                 self.send(302, "", headers={"Location": self.path})

@@ -167,6 +167,17 @@ class DemoSite:
         self.articles = articles
         self.by_slug = {a.slug: a for a in articles}
         self.latency = latency_ms / 1000
+        self._hits = 0
+        self._hits_lock = threading.Lock()
+
+    @property
+    def hits(self) -> int:
+        """Requests served so far (tests use it to prove a replay stayed offline)."""
+        return self._hits
+
+    def count_hit(self) -> None:
+        with self._hits_lock:
+            self._hits += 1
 
     def respond(self, path: str, host: str = "127.0.0.1") -> tuple[int, str, bytes]:
         parts = urlsplit(path)
@@ -239,6 +250,7 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            site.count_hit()
             status, ctype, body = site.respond(self.path, self.headers.get("Host") or "127.0.0.1")
             self.send_response(status)
             self.send_header("Content-Type", ctype)

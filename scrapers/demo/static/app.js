@@ -15,7 +15,9 @@
     document.querySelector(".datebar .date").textContent = new Date().toLocaleDateString("en-US", {
       weekday: "long", year: "numeric", month: "long", day: "numeric"
     });
-    fetch("/api/weather.json").then(function (r) { return r.json(); }).then(function (w) {
+    // A cache-buster that differs on every load, as many sites add: replays must ignore it.
+    var buster = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    fetch("/api/weather.json?_=" + buster).then(function (r) { return r.json(); }).then(function (w) {
       document.querySelector(".weather .temp").textContent = w.temp;
       document.querySelector(".weather .city").textContent = w.city;
     });
