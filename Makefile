@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test quick lint typecheck schemas recordings clean
+.PHONY: setup demo test quick lint typecheck schemas recordings bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ quick: $(STAMP)
 # Re-record the demo site's articles with `storyline record` (review the diff of expected.json).
 recordings: setup
 	$(PY) scripts/record_demo.py
+
+# Benchmarks (minutes; never part of the tests): see docs/performance.md.
+$(VENV)/.bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench
+	$(PY) bench/extract_speed.py
+	$(PY) bench/throughput.py
+	$(PY) bench/memory.py
 
 schemas: $(STAMP)
 	$(PY) -m scrapers.schemas

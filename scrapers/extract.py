@@ -38,12 +38,12 @@ class _Doc:
     root: Selector
     url: str
     tz: str
-    _jsonld: list[jsonld.JsonObj] | None = None
+    _jsonld: jsonld.Index | None = None
 
     @property
-    def jsonld(self) -> list[jsonld.JsonObj]:
+    def jsonld(self) -> jsonld.Index:
         if self._jsonld is None:
-            self._jsonld = jsonld.parse_blocks(self.root)
+            self._jsonld = jsonld.Index(jsonld.parse_blocks(self.root))
         return self._jsonld
 
 
@@ -173,10 +173,15 @@ def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[recor
     chosen = set(nodes)
     head_set = set(heads)
     # Document order; a node inside another chosen node is part of that one.
-    order = {n: i for i, n in enumerate(scope.root.iter()) if n in chosen}
+    order: dict[Any, int] = {}
+    for i, n in enumerate(scope.root.iter()):
+        if n in chosen:
+            order[n] = i
+            if len(order) == len(chosen):
+                break  # the rest of the page cannot change the order
     sections: list[record.Section] = []
     for node in sorted(chosen, key=lambda n: order.get(n, 0)):
-        if any(a in chosen for a in node.iterancestors()):
+        if _inside(node, chosen, scope.root):
             continue
         text = element_text(node)
         if not text:
@@ -188,6 +193,18 @@ def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[recor
                 sections.append(record.Section(heading=None, paragraphs=[]))
             sections[-1].paragraphs.append(text)
     return [s for s in sections if s.paragraphs or s.heading]
+
+
+def _inside(node: Any, chosen: set[Any], stop: Any) -> bool:
+    """Whether an ancestor of `node` up to `stop` is chosen (walking no further than the scope)."""
+    parent = node.getparent()
+    while parent is not None:
+        if parent in chosen:
+            return True
+        if parent is stop:
+            return False
+        parent = parent.getparent()
+    return False
 
 
 def _as_str(v: Value | None) -> str | None:

@@ -57,18 +57,36 @@ def _is_type_segment(segment: str) -> bool:
     return segment[:1].isupper() or any(c in segment for c in "*?|")
 
 
-def lookup(objs: list[JsonObj], path: str) -> list[str]:
+class Index:
+    """A page's JSON-LD objects, walked once: every typed object and the ones with an @id."""
+
+    def __init__(self, objs: list[JsonObj]) -> None:
+        self.objs = objs
+        self.typed = list(_typed(objs))
+        self.by_id = {o["@id"]: o for o in self.typed if isinstance(o.get("@id"), str) and len(o) > 2}
+        self._of_type: dict[str, list[JsonObj]] = {}
+
+    def of_type(self, pattern: str) -> list[JsonObj]:
+        """Typed objects matching `A|B*` globs, in document order."""
+        if pattern not in self._of_type:
+            globs = pattern.split("|")
+            self._of_type[pattern] = [
+                o for o in self.typed if any(fnmatch.fnmatchcase(t, g) for t in _types(o) for g in globs)
+            ]
+        return self._of_type[pattern]
+
+
+def lookup(index: Index | list[JsonObj], path: str) -> list[str]:
     """All string values at `path`; objects at the end give their name, url or @id."""
+    if not isinstance(index, Index):
+        index = Index(index)
     segments = path.split(".")
-    by_id = {o["@id"]: o for o in _typed(objs) if isinstance(o.get("@id"), str) and len(o) > 2}
+    by_id = index.by_id
     if _is_type_segment(segments[0]):
-        globs = segments[0].split("|")
-        current: list[Any] = [
-            o for o in _typed(objs) if any(fnmatch.fnmatchcase(t, g) for t in _types(o) for g in globs)
-        ]
+        current: list[Any] = list(index.of_type(segments[0]))
         segments = segments[1:]
     else:
-        current = list(objs)
+        current = list(index.objs)
     for key in segments:
         nxt: list[Any] = []
         for value in current:

@@ -14,8 +14,10 @@ import contextlib
 import gzip
 import html
 import json
+import sys
 import threading
 import time
+import traceback
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -265,6 +267,12 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _quiet_disconnects(request: object, client_address: object) -> None:
+    """A browser closing a page mid-response is normal; anything else still gets reported."""
+    if not isinstance(sys.exc_info()[1], ConnectionError):
+        traceback.print_exc()
+
+
 class DemoServer:
     """Runs the demo site on 127.0.0.1 in a background thread (a context manager)."""
 
@@ -272,6 +280,7 @@ class DemoServer:
         self.site = DemoSite(build_articles(generated), latency_ms)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.site))
         self._httpd.daemon_threads = True
+        self._httpd.handle_error = _quiet_disconnects  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
 
     @property
