@@ -128,6 +128,7 @@ def build_articles(generated: int = 15) -> list[Article]:
             )
         )
     gen: list[Article] = []
+    seen = {slugify(t["title"]) for t in seed["topics"]} | {SEED_SLUG}
     for i in range(generated):
         title, section, tags = _SUBJECTS[i % len(_SUBJECTS)]
         city = _CITIES[(i * 3) % len(_CITIES)]
@@ -139,9 +140,13 @@ def build_articles(generated: int = 15) -> list[Article]:
         blocks += [("h2", "What happens next"), ("p", _paragraph(i + 2)), ("p", _paragraph(i + 3))]
         blocks.append(("newsletter", "Get the morning briefing in your inbox. Sign up now."))
         blocks += [("h2", "What people say"), ("p", _paragraph(i + 4))]
+        slug = slugify(headline)
+        if slug in seen:  # long headlines are cut, and with them the "(part N)"
+            slug = f"{slug[:50].rstrip('-')}-{i}"
+        seen.add(slug)
         gen.append(
             Article(
-                slug=slugify(headline),
+                slug=slug,
                 headline=headline,
                 published=base - timedelta(hours=7 * (i + 1), minutes=13 * i),
                 section=section,
