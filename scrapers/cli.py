@@ -147,6 +147,25 @@ def _parser() -> argparse.ArgumentParser:
     dm.add_argument("--out", type=Path, default=Path("out/demo.ndjson"), help="default: out/demo.ndjson")
     _browser_options(dm, attempts=False)  # the demo is a job: attempts come from the site file
     recordcli.add_parsers(sub, _FMT)
+
+    sg = sub.add_parser(
+        "suggest",
+        formatter_class=_FMT,
+        help="draft a site file from one page",
+        description="Draft selectors/NAME.yaml from one article page: domains, headline, authors, dates,\n"
+        "body paragraph and sub-heading selectors, excludes for in-body clutter, one widget block per\n"
+        "detected widget. Selectors use stable ids, classes, semantic tags and itemprop/data-*\n"
+        "attributes only; each carries a comment saying why. Review it, then record a page.",
+        epilog="examples:\n"
+        "  storyline suggest https://news.example.com/2026/11/27/a-story --site example\n"
+        "  storyline suggest --html saved.html --url https://news.example.com/a --site example --out -",
+    )
+    sg.add_argument("url_arg", nargs="?", metavar="URL", help="render this page (needs the browser)")
+    sg.add_argument("--html", type=Path, metavar="FILE", help="draft from a saved page instead (no browser)")
+    sg.add_argument("--url", help="the saved page's address (with --html)")
+    sg.add_argument("--site", required=True, metavar="NAME", help="the new site's id")
+    sg.add_argument("--out", help="where to write (default: SELECTORS/NAME.yaml; '-' prints it)")
+    sg.add_argument("--force", action="store_true", help="replace an existing file")
     return ap
 
 
@@ -315,6 +334,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args, _registry(args))
 
 
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from scrapers.siteconfig import SiteConfig
+    from scrapers.siteload import parse_site_text, site_id_problem
+    from scrapers.suggest import draft_site
+
+    if problem := site_id_problem(args.site):
+        print(f"error: --site {args.site!r}: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.html:
+        if not args.url or args.url_arg:
+            print("error: --html needs --url (and no URL argument)", file=sys.stderr)
+            return EXIT_CONFIG
+        html, url = _read_html(args.html), args.url
+    elif args.url_arg:
+        from scrapers.siteload import generic_site
+
+        async def render() -> tuple[str, str]:
+            async with Renderer() as renderer:
+                got = await renderer.render(args.url_arg, generic_site().render)
+                return got.html, got.final_url
+
+        html, url = asyncio.run(render())
+    else:
+        print("error: give a URL, or --html FILE --url URL", file=sys.stderr)
+        return EXIT_CONFIG
+    text = draft_site(html, url, args.site)
+    out = args.out or str((args.selectors or default_selectors_dir()) / f"{args.site}.yaml")
+    site: SiteConfig = parse_site_text(text, out)  # a draft that fails `check` is a bug: say so loudly
+    if out == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(out)
+    if path.exists() and not args.force:
+        print(f"error: {path} exists (use --force to replace it, or --out)", file=sys.stderr)
+        return EXIT_CONFIG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    ex = extract_page(url, html, url, site, http_status=None, fetched_at=now_utc())
+    story = ex.story
+    paras = sum(len(s.paragraphs) for s in story.body) if story else 0
+    print(
+        f"wrote {path} (passes storyline check): headline {(story.headline if story else None)!r}, "
+        f"{paras} body paragraphs, widgets: {', '.join(w.name for w in ex.widgets) or 'none'}"
+    )
+    return EXIT_OK
+
+
 def _cmd_record(args: argparse.Namespace) -> int:
     return recordcli.cmd_record(args, _registry(args))
 
@@ -330,6 +396,7 @@ _COMMANDS = {
     "check": _cmd_check,
     "demo": _cmd_demo,
     "record": _cmd_record,
+    "suggest": _cmd_suggest,
     "replay": _cmd_replay,
 }
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from lxml import etree
 from parsel import Selector, SelectorList
 
-from scrapers import jsonld, record
+from scrapers import generic, jsonld, mainbody, record, widgetfind
 from scrapers.siteconfig import Body, Field, Selectors, SiteConfig, Source, ValueType
 from scrapers.values import clean, element_text, to_datetime, to_int, to_url
 
@@ -142,9 +142,24 @@ def eval_field(
     return None
 
 
-def _body(spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]) -> tuple[list[record.Section], int]:
-    """Sections of the body, and the index of the paragraph selector used (-1: none matched)."""
-    for index, src in enumerate(spec.paragraphs.sources()):
+def _body(
+    spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]
+) -> tuple[list[record.Section], int, Any]:
+    """Sections of the body, the index of the paragraph selector used (-1: none matched; one
+    past the last selector: the automatic body), and the container found automatically."""
+    sources = spec.paragraphs.sources() if spec.paragraphs is not None else []
+    sections, index = _body_by_selectors(spec, sources, scope, doc, skip)
+    if sections or not spec.auto or scope is None:
+        return sections, index, None
+    found, container = mainbody.body_sections(scope.root, skip)
+    auto = [record.Section(heading=h, paragraphs=ps) for h, ps in found]
+    return auto, (len(sources) if auto else -1), container
+
+
+def _body_by_selectors(
+    spec: Body, sources: list[Source], scope: Selector | None, doc: _Doc, skip: set[Any]
+) -> tuple[list[record.Section], int]:
+    for index, src in enumerate(sources):
         if src.jsonld is not None:
             texts = jsonld.lookup(doc.jsonld, src.jsonld)
             paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
@@ -159,6 +174,30 @@ def _body(spec: Body, scope: Selector | None, doc: _Doc, skip: set[Any]) -> tupl
                 if sections:
                     return sections, index
     return [], -1
+
+
+def _generic_fixes(
+    values: dict[str, Value | None], matched: dict[str, int], missing: list[str], doc: _Doc, html: str
+) -> None:
+    """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
+    names = [n for n in doc.root.xpath('//meta[@property="og:site_name"]/@content').getall() if n]
+    names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
+    headline = generic.better_headline(
+        _as_str(values["headline"]), matched.get("headline"), doc.root.root, names
+    )
+    values["headline"] = headline
+    if values["published"] is None:
+        values["published"] = generic.fallback_published(html, doc.url, doc.tz)
+
+
+def _detected_widgets(doc: _Doc, container: Any, taken: set[str]) -> list[record.Widget]:
+    out = []
+    for w in widgetfind.find_widgets(doc.root.root, doc.url, container):
+        if w.name in taken:
+            continue  # a widget the site file describes itself
+        items = [record.WidgetItem(title=t, url=u) for t, u in w.items]
+        out.append(record.Widget(name=w.name, title=w.title, items=items))
+    return out
 
 
 def _overlaps(node: Any, skip: set[Any]) -> bool:
@@ -306,6 +345,8 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
 
     for name in ("headline", "summary", "authors", "published", "modified", "section", "topics"):
         values[name] = take(name, getattr(spec, name))
+    if site.site == "generic":
+        _generic_fixes(values, matched, missing, doc, html)
     lead: record.LeadImage | None = None
     if spec.lead_image is not None:
         li = spec.lead_image
@@ -321,7 +362,9 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
         v = take(f"fields.{name}", f)
         if v is not None:
             custom[name] = v
-    body, body_index = _body(spec.body, scope, doc, summary_nodes) if spec.body else ([], -1)
+    body, body_index, container = _body(spec.body, scope, doc, summary_nodes) if spec.body else ([], -1, None)
+    if site.detect_widgets:
+        widgets += _detected_widgets(doc, container, {w.name for w in widgets})
     if body_index >= 0:
         matched["body"] = body_index
     if spec.body is not None and spec.body.required and not any(s.paragraphs for s in body):

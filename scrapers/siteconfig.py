@@ -256,11 +256,22 @@ class Body(BaseModel):
     """The story body: paragraphs, split into sections at sub-headings."""
 
     model_config = _STRICT
-    paragraphs: Selectors = PField(
-        description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
+    paragraphs: Selectors | None = PField(
+        None, description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
     )
     headings: DomSelectors | None = PField(None, description="sub-headings that start new sections")
+    auto: bool = PField(
+        False,
+        description="find the body with the generic extractor's algorithm "
+        "(when paragraphs are given too, only if they match nothing)",
+    )
     required: bool = True
+
+    @model_validator(mode="after")
+    def _something(self) -> Body:
+        if self.paragraphs is None and not self.auto:
+            raise ValueError("give paragraphs, or auto: true")
+        return self
 
 
 class Story(BaseModel):
@@ -515,6 +526,10 @@ class SiteConfig(BaseModel):
     replay: Replay = PField(default_factory=Replay)
     story: Story
     widgets: list[Widget] = PField(default_factory=list)
+    detect_widgets: bool = PField(
+        False,
+        description="also report link-dense blocks with a heading as widgets, named after the heading",
+    )
     page: dict[Annotated[str, PField(pattern=_NAME)], Field] = PField(
         default_factory=dict, description="page-level fields outside the story (dateline, weather...)"
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapers.siteconfig import ACTION_KEYS, SiteConfig
+from scrapers.siteconfig import _SITE_ID, ACTION_KEYS, SiteConfig
 from scrapers.yamlconf import ConfigFileError, Problem, parse_model
 
 # A site file's problems are config-file problems; the old name stays for readers of the API.
@@ -112,3 +113,12 @@ class SiteRegistry:
 def generic_site() -> SiteConfig:
     """The built-in site file used when no other matches: metadata only."""
     return load_site_file(BUILTIN_DIR / "generic.yaml")
+
+
+def site_id_problem(name: str) -> str | None:
+    """Why `name` cannot be a site id, or None when it can."""
+    if name == "generic":
+        return "'generic' is the built-in generic extractor's name"
+    if not re.match(_SITE_ID, name):
+        return "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
+    return None

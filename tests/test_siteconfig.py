@@ -63,7 +63,8 @@ def test_shorthands_normalise_to_one_shape() -> None:
     assert h.required  # a headline is required unless the file says otherwise
     assert site.story.published is not None and site.story.published.type == ValueType.datetime
     assert site.story.authors is not None and site.story.authors.many
-    assert site.story.body is not None and len(site.story.body.paragraphs.sources()) == 2
+    assert site.story.body is not None and site.story.body.paragraphs is not None
+    assert len(site.story.body.paragraphs.sources()) == 2
     kinds = [type(a) for a in site.render.actions]
     assert kinds == [ClickAction, ScrollAction, WaitForAction]
     scroll = site.render.actions[1]

@@ -1,0 +1,191 @@
+"""How good is extraction without a site file? Generic extraction and `suggest`, side by side.
+
+    python bench/generic_quality.py [--only aeb,fundus,suggest]
+
+1. article-bench dev (../shared/data/article-bench/dev): body F1 of Storyline's generic
+   extractor and of trafilatura alone, in the same run, scored by ../shared/tools/aeb_score.py.
+2. fundus (../shared/data/fundus): the same two on the expected bodies (same shingle metric),
+   plus generic headline and publication-instant accuracy.
+3. suggest on fundus-eval dev (../shared/data/fundus-eval/dev): for every publisher, a site
+   file drafted from article 0 extracts article 1 unedited; ROUGE-LSum F1 per that folder's
+   README (../shared/tools/rouge_score_eval.py; needs rouge-score, nltk and the Punkt model,
+   which `make bench` installs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import trafilatura
+from common import ROOT, machine
+
+from scrapers.extract import extract
+from scrapers.siteload import generic_site, parse_site_text
+from scrapers.suggest import draft_site
+from scrapers.values import clean
+
+SHARED = ROOT.parent / "shared"
+AEB = SHARED / "data" / "article-bench" / "dev"
+FUNDUS = SHARED / "data" / "fundus"
+FEVAL = SHARED / "data" / "fundus-eval" / "dev"
+NLTK_DATA = ROOT / ".venv" / "nltk_data"
+
+
+def _tool(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, SHARED / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def body_text(html: str, url: str) -> tuple[str, Any]:
+    """Generic extraction's body (sub-headings and paragraphs), and the whole extraction."""
+    ex = extract(html, url, generic_site())
+    parts = [p for s in ex.story.body for p in ([s.heading] if s.heading else []) + s.paragraphs]
+    return "\n\n".join(parts), ex
+
+
+def same_instant(expected: str, got: str | None) -> bool:
+    """To the second. A reference without an offset (its parser found none) is a wall-clock
+    time: then ours must show the same wall-clock time in its own offset."""
+    if not got:
+        return False
+    want = datetime.fromisoformat(expected).replace(microsecond=0)
+    have = datetime.fromisoformat(got).replace(microsecond=0)
+    if want.tzinfo is None:
+        return have.replace(tzinfo=None) == want
+    return have == want
+
+
+def score_aeb(gt_dirs: list[Path], preds: dict[str, str], tmp: Path) -> dict[str, float]:
+    path = tmp / "preds.ndjson"
+    path.write_text("".join(json.dumps({"id": k, "articleBody": v}) + "\n" for k, v in preds.items()))
+    out = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "aeb_score.py"), *map(str, gt_dirs), str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout)
+    return {k: float(data[k]) for k in ("f1", "precision", "recall")}
+
+
+def article_bench(tmp: Path) -> None:
+    ours, theirs = {}, {}
+    for h in sorted(AEB.glob("*.html")):
+        html, url = h.read_text(encoding="utf-8"), json.loads(h.with_suffix(".json").read_text())["url"]
+        ours[h.stem] = body_text(html, url)[0]
+        theirs[h.stem] = trafilatura.extract(html, url=url) or ""
+    a, b = score_aeb([AEB], ours, tmp), score_aeb([AEB], theirs, tmp)
+    print(f"\narticle-bench dev ({len(ours)} pages), body, aeb_score.py")
+    print(f"  {'extractor':24} {'F1':>7} {'precision':>10} {'recall':>8}")
+    for name, s in (("storyline generic", a), ("trafilatura alone", b)):
+        print(f"  {name:24} {s['f1']:>7.4f} {s['precision']:>10.4f} {s['recall']:>8.4f}")
+
+
+def fundus(tmp: Path) -> None:
+    gt = tmp / "fundus-gt"
+    gt.mkdir()
+    ours, theirs = {}, {}
+    heads = dates = dated = titled = 0
+    pages = sorted(FUNDUS.glob("*/*.expected.json"))
+    for jf in pages:
+        data = json.loads(jf.read_text(encoding="utf-8"))
+        exp, url = data["expected"], data["url"]
+        html = jf.with_name(jf.name.replace(".expected.json", ".html")).read_text(encoding="utf-8")
+        text, ex = body_text(html, url)
+        key = jf.name.removesuffix(".expected.json")
+        if "title" in exp:
+            titled += 1
+            heads += clean(ex.story.headline or "") == clean(exp["title"])
+        if exp.get("publishing_date"):
+            dated += 1
+            dates += same_instant(exp["publishing_date"], ex.story.published)
+        body = exp.get("body")
+        if body:
+            paras = list(body.get("summary", []))
+            for sec in body.get("sections", []):
+                paras += sec.get("headline", []) + sec.get("paragraphs", [])
+            (gt / f"{key}.json").write_text(json.dumps({"articleBody": "\n\n".join(paras), "url": url}))
+            ours[key] = text
+            theirs[key] = trafilatura.extract(html, url=url) or ""
+    a, b = score_aeb([gt], ours, tmp), score_aeb([gt], theirs, tmp)
+    print(f"\nfundus ({len(pages)} pages, {len(ours)} with a body), body, same metric")
+    print(f"  {'extractor':24} {'F1':>7} {'precision':>10} {'recall':>8}")
+    for name, s in (("storyline generic", a), ("trafilatura alone", b)):
+        print(f"  {name:24} {s['f1']:>7.4f} {s['precision']:>10.4f} {s['recall']:>8.4f}")
+    print(f"  generic headline exact:           {heads}/{titled} = {heads / titled:.1%}")
+    print(f"  generic publication instant exact: {dates}/{dated} = {dates / dated:.1%}")
+
+
+def suggest(tmp: Path) -> None:
+    rouge = _tool("rouge_score_eval")
+    preds = []
+    rows = []
+    for pub_dir in sorted(p for p in FEVAL.iterdir() if p.is_dir()):
+        pub = pub_dir.name
+        first = (pub_dir / "0.html").read_text(encoding="utf-8")
+        url0 = json.loads((pub_dir / "0.json").read_text())["url"]
+        name = pub.lower()
+        yaml_text = draft_site(first, url0, name)
+        (tmp / f"{name}.yaml").write_text(yaml_text)
+        site = parse_site_text(yaml_text, f"{name}.yaml")  # the draft passes `storyline check`
+        second = (pub_dir / "1.html").read_text(encoding="utf-8")
+        url1 = json.loads((pub_dir / "1.json").read_text())["url"]
+        ex = extract(second, url1, site)
+        paras = [p for s in ex.story.body for p in ([s.heading] if s.heading else []) + s.paragraphs]
+        preds.append({"publisher": pub, "id": "1", "paragraphs": paras})
+        rows.append(pub)
+    path = tmp / "suggest.ndjson"
+    path.write_text("".join(json.dumps(p) + "\n" for p in preds))
+    out_json = tmp / "rouge.json"
+    cmd = [sys.executable, str(SHARED / "tools" / "rouge_score_eval.py"), str(FEVAL), str(path)]
+    cmd += ["--nltk-data", str(NLTK_DATA), "--json", str(out_json), "--missing-as-empty"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"\nsuggest: the ROUGE scorer failed: {proc.stderr.strip()[-400:]}")
+        return
+    data = json.loads(out_json.read_text())
+    per = {(a["publisher"], str(a["id"])): a for a in data["articles"]} if "articles" in data else {}
+    print("\nsuggest on fundus-eval dev: draft from article 0, extract article 1 with it unedited")
+    print(f"  {'publisher':18} {'ROUGE-LSum F1':>14}")
+    good = 0
+    for pub in rows:
+        art = per.get((pub, "1"))
+        f1 = float(art["f1"]) if art else float("nan")
+        f1 = f1 * 100 if f1 <= 1 else f1
+        good += f1 >= 90
+        print(f"  {pub:18} {f1:>14.2f}")
+    print(f"  publishers with F1 >= 90: {good} of {len(rows)}")
+    _ = rouge
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default="aeb,fundus,suggest")
+    args = ap.parse_args()
+    parts = set(args.only.split(","))
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        if "aeb" in parts:
+            article_bench(tmp)
+        if "fundus" in parts:
+            fundus(tmp)
+        if "suggest" in parts:
+            suggest(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
