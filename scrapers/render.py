@@ -229,9 +229,11 @@ class Renderer:
         reusable = healthy and not fresh and not gen.retired and slot.uses < SLOT_MAX_USES
         if reusable and gen.browser.is_connected():
             try:
+                # The page stays as it is until the next goto replaces it: parking it on
+                # about:blank costs a whole cross-process navigation (~18% of the browser's CPU
+                # per demo page, bench/throughput.py) and buys nothing.
                 async with asyncio.timeout(3):
                     await slot.ctx.clear_cookies()
-                    await slot.page.goto("about:blank")
                 gen.idle.setdefault(slot.key, []).append(slot)
                 return
             except (PlaywrightError, TimeoutError):

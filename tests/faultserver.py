@@ -216,6 +216,14 @@ class FaultServer:
                 )
                 self.send(200, article(title, extra_body=script))
 
+            def fault_unload(self, title: str, n: int) -> None:
+                # A click gives the page user activation: only then does Chromium ask before unload.
+                script = (
+                    "<button id='go'>Go</button><script>window.addEventListener('beforeunload',"
+                    " function (e) { e.preventDefault(); e.returnValue = ''; });</script>"
+                )
+                self.send(200, article(title, extra_body=script))
+
             def fault_popups(self, title: str, n: int) -> None:
                 script = (
                     "<a id='dl' href='/download.bin' download>file</a><script>"

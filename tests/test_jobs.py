@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import BrowserSession
 from faultserver import FAULTS, FaultServer
 from scrapers.demo.server import DemoServer
 
@@ -301,3 +302,22 @@ def test_job_user_agent_reaches_the_site(tmp_path: Path, faults: FaultServer) ->
     proc = run_cli("run", str(job), "--out", str(out), timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert faults.agents["/f/ok/ua"] == "StorylineTest/9 (+ua check)"
+
+
+@pytest.mark.browser
+def test_a_page_that_asks_before_unload_does_not_hold_the_next_page(
+    faults: FaultServer, browser_session: BrowserSession
+) -> None:
+    """Pages are reused; one with a beforeunload prompt must not block the next navigation."""
+    from scrapers.siteconfig import ClickAction
+    from scrapers.siteload import SiteRegistry
+
+    base = SiteRegistry.from_dir(Path(__file__).parent / "sites").get("fault-test").render
+    cfg = base.model_copy(update={"actions": [ClickAction(click="#go", timeout_ms=2000)]})
+    renderer = browser_session.renderer
+    first = browser_session.run(renderer.render(faults.url("unload", 1), cfg))
+    assert first.html and "Story unload 1" in first.html
+    started = time.monotonic()
+    second = browser_session.run(renderer.render(faults.url("ok", "after-unload"), base))
+    assert "Story ok after-unload" in second.html
+    assert time.monotonic() - started < base.timeout_ms / 1000
