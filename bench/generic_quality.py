@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import subprocess
@@ -23,7 +22,6 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import trafilatura
@@ -39,14 +37,6 @@ AEB = SHARED / "data" / "article-bench" / "dev"
 FUNDUS = SHARED / "data" / "fundus"
 FEVAL = SHARED / "data" / "fundus-eval" / "dev"
 NLTK_DATA = ROOT / ".venv" / "nltk_data"
-
-
-def _tool(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, SHARED / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def body_text(html: str, url: str) -> tuple[str, Any]:
@@ -139,7 +129,6 @@ def fundus(tmp: Path) -> None:
 
 
 def suggest(tmp: Path) -> None:
-    rouge = _tool("rouge_score_eval")
     preds = []
     rows = []
     for pub_dir in sorted(p for p in FEVAL.iterdir() if p.is_dir()):
@@ -177,7 +166,6 @@ def suggest(tmp: Path) -> None:
         good += f1 >= 90
         print(f"  {pub:18} {f1:>14.2f}")
     print(f"  publishers with F1 >= 90: {good} of {len(rows)}")
-    _ = rouge
 
 
 def main() -> int:

@@ -261,9 +261,7 @@ def _collect(
             continue
         if _inside(el.getparent(), guess.texts.keys(), container):  # inside a block already taken
             continue
-        if _END_RE.match(text):
-            continue  # "Most popular", "Related": a widget's title, wherever it sits
-        if CLUTTER_RE.match(text) or _CAPTION_RE.search(text):
+        if _is_clutter(text):
             continue
         n = len(text)
         linked = _link_chars(el)
@@ -276,10 +274,8 @@ def _collect(
                 continue  # a related link or a list of them
             if el.tag == "li" and n < MIN_CHARS:
                 continue
-            words = len(text.split())
-            short = words < 4 if " " in text else n < 10  # scripts without spaces count characters
-            if n < 40 and not text.endswith(_SENTENCE_END) and (short or text.isupper()):
-                continue  # "Share", "By", "LEARN MORE", a name on its own
+            if _lone_words(text):
+                continue
         guess.blocks.append(el)
         guess.texts[el] = text
     # Headings with nothing after them (a trailing "Related" heading) are not sections.
@@ -288,13 +284,21 @@ def _collect(
     return guess
 
 
+def _is_clutter(text: str) -> bool:
+    """A widget's title ("Most popular"), an in-body promo, or a caption."""
+    return bool(_END_RE.match(text) or CLUTTER_RE.match(text) or _CAPTION_RE.search(text))
+
+
+def _lone_words(text: str) -> bool:
+    """ "Share", "By", "LEARN MORE", a name on its own: short, unpunctuated, not a sentence."""
+    n = len(text)
+    short = len(text.split()) < 4 if " " in text else n < 10  # scripts without spaces count characters
+    return n < 40 and not text.endswith(_SENTENCE_END) and (short or text.isupper())
+
+
 def keep_text(text: str) -> bool:
     """The text-level part of the clutter rules, for paragraphs found by other means."""
-    n = len(text)
-    if not text or CLUTTER_RE.match(text) or _CAPTION_RE.search(text) or _END_RE.match(text):
-        return False
-    short = len(text.split()) < 4 if " " in text else n < 10
-    return not (n < 40 and not text.endswith(_SENTENCE_END) and (short or text.isupper()))
+    return bool(text) and not _is_clutter(text) and not _lone_words(text)
 
 
 # Below this much text our own guess may have missed the story: ask trafilatura too.

@@ -183,8 +183,9 @@ def draft_site(html: str, url: str, name: str) -> str:
         srcs += [("meta", "og:description")] if meta_exists("og:description") else []
         _field(d, "summary", srcs, "the publisher's own standfirst")
 
-    _body(d, root, sel)
-    _widgets(d, root, sel, url)
+    guess = mainbody.guess_body(root)  # once: the body and the widgets outside it both need it
+    _body(d, guess, sel)
+    _widgets(d, root, sel, url, guess.container)
     return d.text()
 
 
@@ -208,8 +209,7 @@ def _source(d: Draft, indent: str, src: tuple[str, str], cont: str | None = None
         d.add(f"{indent}{kind}: {_q(value)}")
 
 
-def _body(d: Draft, root: Element, sel: Selector) -> None:
-    guess = mainbody.guess_body(root)
+def _body(d: Draft, guess: mainbody.BodyGuess, sel: Selector) -> None:
     if guess.container is None or not guess.blocks:
         d.add("  body:", "no story body recognised on this page: the shared algorithm takes over")
         d.add("    auto: true")
@@ -284,9 +284,8 @@ def _clutter_texts(container: Element) -> list[tuple[str, str]]:
     return out[:6]
 
 
-def _widgets(d: Draft, root: Element, sel: Selector, url: str) -> None:
-    guess = mainbody.guess_body(root)
-    found = widgetfind.find_widgets(root, url, guess.container)
+def _widgets(d: Draft, root: Element, sel: Selector, url: str, story: Element | None) -> None:
+    found = widgetfind.find_widgets(root, url, story)
     kept = []
     for w in found:
         css = stable_selector(w.element, sel)

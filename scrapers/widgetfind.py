@@ -99,9 +99,12 @@ def find_widgets(root: Element, page_url: str, story: Element | None = None) -> 
             block = block.getparent()
         else:
             continue
-        if block is None or block in taken or (story is not None and story in set(block.iter())):
+        if block is None or block in taken:
+            continue
+        below = set(block.iter())
+        if story is not None and story in below:
             continue  # climbed past the story: this heading labels nothing of its own
-        if any(t in set(block.iter()) for t in taken):
+        if not taken.isdisjoint(below):
             continue  # an outer block of one already found
         taken.add(block)
         inside_taken.update(block.iter())
