@@ -23,11 +23,11 @@ from common import ROOT, machine, percentile
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-import parsel
 import trafilatura
 
 from fundus_pages import FUNDUS, all_pages
 from scrapers.extract import extract
+from scrapers.htmldoc import parse_html
 from scrapers.siteload import SiteRegistry, generic_site
 
 
@@ -60,7 +60,7 @@ def main() -> int:
 
     sel = [(u, h) for u, h, _ in with_site]
     sites = {u: s for u, _, s in with_site}
-    run("parse only (parsel.Selector)", sel, lambda u, h: parsel.Selector(text=h), args.repeat)
+    run("parse only (htmldoc.parse_html)", sel, lambda u, h: parse_html(h), args.repeat)
     run("selectors (site files)", sel, lambda u, h: extract(h, u, sites[u]), args.repeat)
     run("generic, same pages", sel, lambda u, h: extract(h, u, generic), args.repeat)
     run(

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
-from parsel import Selector
 
 from scrapers.canonical import canonicalize
 from scrapers.extract import select
 from scrapers.fetch import FetchError
+from scrapers.htmldoc import parse_html
 from scrapers.jobconfig import JobConfig
 from scrapers.logs import get_logger
 from scrapers.render import Rendered, RenderError
@@ -106,7 +106,7 @@ def listing_render(site: SiteConfig, listing: Listing) -> Render:
 
 def listing_links(html: str, url: str, site: SiteConfig, listing: Listing) -> tuple[list[str], str | None]:
     """Links on one listing page (absolute, unfiltered) and the next page's URL."""
-    doc = Selector(text=html)
+    doc = parse_html(html)
     links: list[str] = []
     for src in listing.links.sources():
         for sel in select(doc, src):

@@ -15,6 +15,7 @@ from lxml import etree
 from parsel import Selector, SelectorList
 
 from scrapers import generic, jsonld, mainbody, record, widgetfind
+from scrapers.htmldoc import HeadIndex, drop, parse_html
 from scrapers.siteconfig import Body, Field, Selectors, SiteConfig, Source, ValueType
 from scrapers.values import clean, element_text, to_datetime, to_int, to_url
 
@@ -38,12 +39,19 @@ class _Doc:
     root: Selector
     url: str
     tz: str
+    _head: HeadIndex | None = None
     _jsonld: jsonld.Index | None = None
+
+    @property
+    def head(self) -> HeadIndex:
+        if self._head is None:
+            self._head = HeadIndex.build(self.root.root)
+        return self._head
 
     @property
     def jsonld(self) -> jsonld.Index:
         if self._jsonld is None:
-            self._jsonld = jsonld.Index(jsonld.parse_blocks(self.root))
+            self._jsonld = jsonld.Index(jsonld.parse_blocks(self.head.jsonld))
         return self._jsonld
 
 
@@ -66,9 +74,7 @@ def _raw_values(
     if src.jsonld is not None:
         return jsonld.lookup(doc.jsonld, src.jsonld)
     if src.meta is not None:
-        return doc.root.xpath(
-            "//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=src.meta
-        ).getall()
+        return list(doc.head.metas.get(src.meta, ()))
     if scope is None:
         return []
     out: list[str] = []
@@ -177,17 +183,17 @@ def _body_by_selectors(
 
 
 def _generic_fixes(
-    values: dict[str, Value | None], matched: dict[str, int], missing: list[str], doc: _Doc, html: str
+    values: dict[str, Value | None], matched: dict[str, int], missing: list[str], doc: _Doc
 ) -> None:
     """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
-    names = [n for n in doc.root.xpath('//meta[@property="og:site_name"]/@content').getall() if n]
+    names = [n for n in doc.head.metas.get("og:site_name", []) if n]
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
     headline = generic.better_headline(
         _as_str(values["headline"]), matched.get("headline"), doc.root.root, names
     )
     values["headline"] = headline
     if values["published"] is None:
-        values["published"] = generic.fallback_published(html, doc.url, doc.tz)
+        values["published"] = generic.fallback_published(doc.root.root, doc.url, doc.tz)
 
 
 def _detected_widgets(doc: _Doc, container: Any, taken: set[str]) -> list[record.Widget]:
@@ -262,7 +268,7 @@ def _as_list(v: Value | None) -> list[str]:
 
 def _page(site: SiteConfig, doc: _Doc, missing: list[str]) -> record.Page:
     r = doc.root
-    canonical = r.xpath('//link[@rel="canonical"]/@href').get()
+    canonical = doc.head.canonical
     fields: dict[str, record.JsonValue] = {}
     for name, f in site.page.items():
         got = eval_field(f, r, doc)
@@ -271,7 +277,7 @@ def _page(site: SiteConfig, doc: _Doc, missing: list[str]) -> record.Page:
         elif f.required:
             missing.append(f"page.{name}")
     return record.Page(
-        title=clean(r.xpath("//title").xpath("string()").get() or "") or None,
+        title=clean(doc.head.title or "") or None,
         language=(r.xpath("/html/@lang").get() or "").strip() or None,
         canonical_url=to_url(canonical, doc.url) if canonical else None,
         fields=fields,
@@ -305,9 +311,11 @@ def _widgets(site: SiteConfig, doc: _Doc, missing: list[str]) -> list[record.Wid
     return out
 
 
-def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
-    """Extract one page. Never raises on page content; selectors were checked when loading."""
-    doc = _Doc(root=Selector(text=html or "<html></html>"), url=final_url, tz=site.render.timezone)
+def extract(html: str | Selector, final_url: str, site: SiteConfig) -> Extraction:
+    """Extract one page (its HTML, or a tree from `parse_html` nobody else still needs: story
+    excludes edit it). Never raises on page content; selectors were checked when loading."""
+    root = html if isinstance(html, Selector) else parse_html(html)
+    doc = _Doc(root=root, url=final_url, tz=site.render.timezone)
     missing: list[str] = []
     # Widgets and page fields first: story excludes may remove elements from the shared tree.
     page = _page(site, doc, missing)
@@ -324,8 +332,8 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
     if scope is not None:
         for ex in spec.exclude:
             for sel in select(scope, ex):
-                if isinstance(sel.root, etree._Element) and sel.root.getparent() is not None:
-                    sel.drop()
+                if isinstance(sel.root, etree._Element):
+                    drop(sel.root)
 
     values: dict[str, Value | None] = {}
     matched: dict[str, int] = {}
@@ -346,7 +354,7 @@ def extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
     for name in ("headline", "summary", "authors", "published", "modified", "section", "topics"):
         values[name] = take(name, getattr(spec, name))
     if site.site == "generic":
-        _generic_fixes(values, matched, missing, doc, html)
+        _generic_fixes(values, matched, missing, doc)
     lead: record.LeadImage | None = None
     if spec.lead_image is not None:
         li = spec.lead_image

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
+from scrapers.htmldoc import drop
 from scrapers.values import clean, element_text, to_datetime
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
@@ -37,10 +38,7 @@ def h1_headline(root: Element) -> str | None:
         if kicker:
             copy = etree.fromstring(etree.tostring(h1))
             for k in [k for k in copy.iter() if k is not copy and _is_kicker(k)]:
-                parent = k.getparent()
-                if parent is not None:
-                    _keep_tail(k)
-                    parent.remove(k)
+                drop(k)
             text = clean(element_text(copy))
         else:
             text = clean(element_text(h1))
@@ -51,17 +49,6 @@ def h1_headline(root: Element) -> str | None:
 
 def _is_kicker(el: Element) -> bool:
     return isinstance(el.tag, str) and bool(_KICKER.search(el.get("class") or ""))
-
-
-def _keep_tail(el: Element) -> None:
-    """Removing an element drops its tail text too: hand the tail to what precedes it."""
-    prev, parent = el.getprevious(), el.getparent()
-    if not el.tail:
-        return
-    if prev is not None:
-        prev.tail = (prev.tail or "") + (el.tail or "")
-    elif parent is not None:
-        parent.text = (parent.text or "") + (el.tail or "")
 
 
 def better_headline(
@@ -79,8 +66,9 @@ def better_headline(
     return text
 
 
-def fallback_published(html: str, url: str, tz: str) -> str | None:
+def fallback_published(root: Element, url: str, tz: str) -> str | None:
     """A publication date found by htmldate's page-wide search (date only, usually)."""
+    html = etree.tostring(root, encoding="unicode")  # htmldate cleans the tree it is given
     try:
         from htmldate import find_date  # trafilatura's date finder: only when nothing else said
     except ImportError:

@@ -29,8 +29,9 @@ from tenacity import (
 
 from scrapers import record
 from scrapers.errors import ErrorKind
-from scrapers.extract import extract
+from scrapers.extract import Extraction, extract
 from scrapers.fetch import FetchError, fetch_bytes
+from scrapers.htmldoc import parse_html
 from scrapers.job import build_record, choose_site, error_record, is_retryable, now_utc
 from scrapers.logs import get_logger
 from scrapers.output import NdjsonSink
@@ -110,17 +111,28 @@ class RobotsCache:
         return parser.can_fetch(self.user_agent, url), float(delay or 0)
 
 
-def blocked_reason(html: str, markers: Blocked) -> str | None:
-    """Why a 2xx page looks like a bot challenge or consent wall, or None."""
-    doc = Selector(text=html)
+def blocked_reason(html: str, doc: Selector, markers: Blocked) -> str | None:
+    """Why a 2xx page looks like a bot challenge or consent wall, or None (`doc`: `html` parsed)."""
     for sel in markers.selectors:
         if doc.css(sel):
             return f"challenge marker {sel!r} found"
-    body_text = " ".join(doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
-    for text in markers.texts:
-        if text in body_text:
-            return f"challenge text {text!r} found"
+    # Visible text is costly to gather on a big page; a marker absent from the raw HTML is absent.
+    texts = [t for t in markers.texts if t in html]
+    if texts:
+        body_text = " ".join(doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+        for text in texts:
+            if text in body_text:
+                return f"challenge text {text!r} found"
     return None
+
+
+def judge_and_extract(html: str, final_url: str, site: SiteConfig) -> Extraction:
+    """One parse serves both: is this a challenge page (RenderError "blocked"), and the extraction."""
+    doc = parse_html(html)
+    reason = blocked_reason(html, doc, site.fetch.blocked)
+    if reason:
+        raise RenderError("blocked", reason, None, final_url)
+    return extract(doc, final_url, site)
 
 
 def interrupted_record(url: str, site: SiteConfig | None, started: bool) -> record.Record:
@@ -277,15 +289,15 @@ class JobRunner:
                 rendered = await self.renderer.render(url, cfg)
         except TimeoutError:
             raise RenderError("browser", "the browser did not answer") from None
-        reason = blocked_reason(rendered.html, site.fetch.blocked)
-        if reason:
-            raise RenderError("blocked", reason, rendered.http_status, rendered.final_url)
         left_s = max(0.05, (budget_ms - rendered.render_ms) / 1000)
         t1 = time.perf_counter()
         try:
             async with asyncio.timeout(left_s):
                 # In a thread so a monster page cannot stall the other workers or outlive the budget.
-                ex: Any = await asyncio.to_thread(extract, rendered.html, rendered.final_url, site)
+                ex = await asyncio.to_thread(judge_and_extract, rendered.html, rendered.final_url, site)
+        except RenderError as blocked:  # a challenge page
+            blocked.http_status, blocked.render_ms = rendered.http_status, rendered.render_ms
+            raise
         except TimeoutError:
             err = RenderError("timeout", f"page budget of {budget_ms} ms exceeded while extracting")
             err.http_status, err.render_ms = rendered.http_status, budget_ms

@@ -17,10 +17,15 @@ from parsel import Selector
 JsonObj = dict[str, Any]
 
 
-def parse_blocks(doc: Selector) -> list[JsonObj]:
-    """Top-level JSON-LD objects, with @graph members lifted to the top."""
+def script_texts(doc: Selector) -> list[str]:
+    """The text of every `application/ld+json` script of a page."""
+    return doc.xpath('//script[@type="application/ld+json"]/text()').getall()
+
+
+def parse_blocks(texts: list[str]) -> list[JsonObj]:
+    """Top-level JSON-LD objects of the scripts' texts, with @graph members lifted to the top."""
     out: list[JsonObj] = []
-    for raw in doc.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in texts:
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
         except ValueError:

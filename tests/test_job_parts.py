@@ -12,11 +12,13 @@ import pytest
 
 from scrapers.canonical import canonicalize
 from scrapers.discover import parse_feed, parse_sitemap, robots_sitemaps
+from scrapers.htmldoc import parse_html
 from scrapers.jobconfig import load_job
-from scrapers.jobrun import blocked_reason
-from scrapers.render import parse_retry_after
+from scrapers.jobrun import blocked_reason, judge_and_extract
+from scrapers.render import RenderError, parse_retry_after
 from scrapers.resume import prepare_resume
 from scrapers.siteconfig import Blocked
+from scrapers.siteload import generic_site
 from scrapers.yamlconf import ConfigFileError
 
 
@@ -76,14 +78,27 @@ def test_retry_after_seconds_and_dates() -> None:
 
 def test_blocked_markers() -> None:
     markers = Blocked()
-    assert blocked_reason("<html><body><form id='challenge-form'></form></body></html>", markers)
+
+    def reason(html: str) -> str | None:
+        return blocked_reason(html, parse_html(html), markers)
+
+    assert reason("<html><body><form id='challenge-form'></form></body></html>")
     page = "<html><body><p>Checking your browser before accessing news.example</p></body></html>"
-    assert "Checking your browser" in (blocked_reason(page, markers) or "")
-    assert blocked_reason("<html><body><h1>A story</h1></body></html>", markers) is None
+    assert "Checking your browser" in (reason(page) or "")
+    assert reason("<html><body><h1>A story</h1></body></html>") is None
     # A script that merely contains the words is not a challenge.
-    assert (
-        blocked_reason("<html><body><script>'Verify you are human'</script></body></html>", markers) is None
+    assert reason("<html><body><script>'Verify you are human'</script></body></html>") is None
+
+
+def test_a_challenge_page_is_not_extracted() -> None:
+    page = "<html><body><h1>Just a moment</h1><p>Verify you are human</p></body></html>"
+    with pytest.raises(RenderError) as err:
+        judge_and_extract(page, "https://news.example/a", generic_site())
+    assert err.value.kind == "blocked" and "Verify you are human" in err.value.message
+    ex = judge_and_extract(
+        "<html><body><h1>A story</h1><p>Text.</p></body></html>", "https://news.example/a", generic_site()
     )
+    assert ex.story.headline == "A story"
 
 
 def test_resume_keeps_complete_records_drops_torn_and_interrupted(tmp_path: Path) -> None:
