@@ -77,6 +77,7 @@ class _Slot:
     ctx: BrowserContext
     page: Page
     key: str
+    keep_cookies: bool = False
     uses: int = 0
 
 
@@ -214,13 +215,15 @@ class Renderer:
         return ctx
 
     async def _take_slot(self, gen: _Generation, cfg: Render, fresh: bool, har_path: Path | None) -> _Slot:
-        key = cfg.model_dump_json(include={"viewport", "locale", "timezone", "user_agent", "block"})
+        key = cfg.model_dump_json(
+            include={"viewport", "locale", "timezone", "user_agent", "block", "keep_cookies"}
+        )
         idle = gen.idle.get(key, [])
         if idle and not fresh:
             return idle.pop()
         ctx = await self.new_context(cfg, gen.browser, har_path)
         _close_popups(ctx)
-        return _Slot(ctx, await ctx.new_page(), key)
+        return _Slot(ctx, await ctx.new_page(), key, keep_cookies=cfg.keep_cookies)
 
     async def _give_back(
         self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
@@ -232,8 +235,9 @@ class Renderer:
                 # The page stays as it is until the next goto replaces it: parking it on
                 # about:blank costs a whole cross-process navigation (~18% of the browser's CPU
                 # per demo page, bench/throughput.py) and buys nothing.
-                async with asyncio.timeout(3):
-                    await slot.ctx.clear_cookies()
+                if not slot.keep_cookies:
+                    async with asyncio.timeout(3):
+                        await slot.ctx.clear_cookies()
                 gen.idle.setdefault(slot.key, []).append(slot)
                 return
             except (PlaywrightError, TimeoutError):
@@ -402,6 +406,8 @@ async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
 
 async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
     if isinstance(action, ClickAction):
+        if action.optional and cfg.wait_for and not await _shows_before_ready(page, action, cfg, start):
+            return
         for n in range(action.times):
             try:
                 await page.locator(action.click).first.click(
@@ -439,3 +445,18 @@ async def _act(page: Page, action: object, cfg: Render, start: float) -> None:
                 ) from None
     elif isinstance(action, WaitAction):
         await asyncio.sleep(min(action.wait_ms, _remaining_ms(start, cfg, action.wait_ms)) / 1000)
+
+
+async def _shows_before_ready(page: Page, action: ClickAction, cfg: Render, start: float) -> bool:
+    """Whether an optional click's element becomes visible before the page is ready without it.
+
+    A consent banner shows on a first visit only: waiting its whole timeout on every later page
+    would cost seconds a page, so the wait also ends once render.wait_for is on the page.
+    """
+    assert cfg.wait_for is not None
+    either = page.locator(f"{action.click} >> visible=true").or_(page.locator(cfg.wait_for))
+    try:
+        await either.first.wait_for(state="attached", timeout=_remaining_ms(start, cfg, action.timeout_ms))
+    except PlaywrightTimeout:
+        return False
+    return await page.locator(action.click).first.is_visible()

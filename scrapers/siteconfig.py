@@ -322,7 +322,11 @@ class Widget(BaseModel):
 class ClickAction(BaseModel):
     model_config = _STRICT
     click: str = PField(description="CSS selector to click (e.g. a consent button)")
-    optional: bool = PField(False, description="carry on when it does not appear")
+    optional: bool = PField(
+        False,
+        description="carry on when it does not appear; with render.wait_for set, stop waiting for it "
+        "as soon as the page is ready without it",
+    )
     timeout_ms: int = PField(5000, ge=0)
     times: int = PField(
         1, ge=1, le=1000, description="click up to N times (a 'load more' button), stopping once it is gone"
@@ -428,6 +432,11 @@ class Render(BaseModel):
         False,
         description="a new browser context for every page; by default one is reused for a few pages "
         "(cookies cleared between them) because starting a page costs more than loading it",
+    )
+    keep_cookies: bool = PField(
+        False,
+        description="keep cookies between the pages a reused context renders (a consent given once "
+        "stays given); off by default because metered paywalls count articles in cookies",
     )
 
     @field_validator("wait_for")

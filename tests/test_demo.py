@@ -16,6 +16,8 @@ from conftest import BrowserSession
 from scrapers.demo.content import SEED_SLUG
 from scrapers.demo.server import DemoServer
 from scrapers.job import choose_site, extract_page, now_utc, scrape_one
+from scrapers.render import RenderError
+from scrapers.siteconfig import ClickAction, Render
 from scrapers.siteload import SiteRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +119,45 @@ def test_required_action_that_never_succeeds_is_a_timeout_within_budget(
     assert rec["error"]["attempts"] == 2
     assert "h1.never-there" in rec["error"]["message"]
     assert rec["timings_ms"]["render"] < 2 * 2500 + 8000  # two budgets plus at most the backoff
+
+
+def _render_twice(session: BrowserSession, url: str, cfg: Render) -> list[str]:
+    """Render `url` twice in a row with one renderer; "ok" or each failure's message."""
+    out = []
+    for _ in range(2):
+        try:
+            session.run(session.renderer.render(url, cfg))
+            out.append("ok")
+        except RenderError as exc:
+            out.append(exc.message)
+    return out
+
+
+def test_keep_cookies_keeps_a_consent_given_on_the_first_page(
+    browser_session: BrowserSession, demo_server: DemoServer
+) -> None:
+    """A required click on the banner proves whether it came back on the second page."""
+    url = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    click = ClickAction(click="#consent-accept", timeout_ms=1500)
+    base = REGISTRY.get("demo-news").render.model_copy(update={"actions": [click], "timeout_ms": 8000})
+    kept = _render_twice(browser_session, url, base.model_copy(update={"keep_cookies": True}))
+    assert kept[0] == "ok" and "required click on '#consent-accept' found nothing" in kept[1]
+    cleared = _render_twice(browser_session, url, base.model_copy(update={"keep_cookies": False}))
+    assert cleared == ["ok", "ok"]
+
+
+def test_an_absent_optional_banner_does_not_hold_the_page(
+    browser_session: BrowserSession, demo_server: DemoServer
+) -> None:
+    """The optional click waits up to 60 s for its banner, the page may take 8 s: once the story is
+    there without a banner (consent kept), the click must give up at once, not eat the budget."""
+    url = f"{demo_server.base_url}/news/{SEED_SLUG}"
+    render = REGISTRY.get("demo-news").render
+    click = ClickAction(click="#consent-accept", optional=True, timeout_ms=60000)
+    cfg = render.model_copy(
+        update={"actions": [click, *render.actions[1:]], "timeout_ms": 8000, "keep_cookies": True}
+    )
+    assert _render_twice(browser_session, url, cfg) == ["ok", "ok"]
 
 
 def test_demo_site_needs_consent_and_loads_widgets_lazily(page: Page, demo_server: DemoServer) -> None:
