@@ -20,14 +20,19 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from common import ROOT, machine
 
+from scrapers import jsonld
 from scrapers.extract import extract
+from scrapers.generic import better_headline
+from scrapers.htmldoc import HeadIndex, parse_html
 from scrapers.siteload import generic_site, parse_site_text
 from scrapers.suggest import draft_site
 from scrapers.values import clean
@@ -44,6 +49,22 @@ def body_text(html: str, url: str) -> tuple[str, Any]:
     ex = extract(html, url, generic_site())
     parts = [p for s in ex.story.body for p in ([s.heading] if s.heading else []) + s.paragraphs]
     return "\n\n".join(parts), ex
+
+
+def headline_sources(html: str, url: str) -> tuple[str | None, str | None]:
+    """The page's JSON-LD headline and og:title, each cleaned as generic extraction cleans its pick."""
+    doc = parse_html(html)
+    head = HeadIndex.build(doc.root)
+    index = jsonld.Index(jsonld.parse_blocks(head.jsonld))
+    names = [n for n in head.metas.get("og:site_name", []) if n]
+    names += jsonld.lookup(index, "*Article|BlogPosting|Report.publisher.name")
+    host = urlsplit(url).hostname or ""
+    ld = next(iter(jsonld.lookup(index, "*Article|BlogPosting|Report.headline")), None)
+    og = next(iter(head.metas.get("og:title", [])), None)
+    return (
+        better_headline(ld, names, host, head.title),
+        better_headline(og, names, host, head.title),
+    )
 
 
 def typography(text: str) -> str:
@@ -96,6 +117,7 @@ def fundus(tmp: Path) -> None:
     gt.mkdir()
     ours, theirs = {}, {}
     heads = heads_typo = dates = dated = titled = 0
+    follows: Counter[str] = Counter()
     pages = sorted(FUNDUS.glob("*/*.expected.json"))
     for jf in pages:
         data = json.loads(jf.read_text(encoding="utf-8"))
@@ -107,6 +129,15 @@ def fundus(tmp: Path) -> None:
             titled += 1
             heads += clean(ex.story.headline or "") == clean(exp["title"])
             heads_typo += typography(ex.story.headline or "") == typography(exp["title"])
+            ld, og = headline_sources(html, url)
+            if ld and og and typography(ld) != typography(og):
+                follows[
+                    "og"
+                    if typography(og) == typography(exp["title"])
+                    else "ld"
+                    if typography(ld) == typography(exp["title"])
+                    else "neither"
+                ] += 1
         if exp.get("publishing_date"):
             dated += 1
             dates += same_instant(exp["publishing_date"], ex.story.published)
@@ -126,6 +157,11 @@ def fundus(tmp: Path) -> None:
     print(f"  generic headline exact:           {heads}/{titled} = {heads / titled:.1%}")
     print(f"  ... same up to typography:        {heads_typo}/{titled} = {heads_typo / titled:.1%}")
     print(f"  generic publication instant exact: {dates}/{dated} = {dates / dated:.1%}")
+    print(
+        f"  pages whose JSON-LD headline and og:title differ (both cleaned): {sum(follows.values())};"
+        f" the reference took og:title on {follows['og']}, JSON-LD on {follows['ld']},"
+        f" neither on {follows['neither']}"
+    )
 
 
 def suggest(tmp: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -188,9 +189,8 @@ def _generic_fixes(
     """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
     names = [n for n in doc.head.metas.get("og:site_name", []) if n]
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
-    headline = generic.better_headline(
-        _as_str(values["headline"]), matched.get("headline"), doc.root.root, names
-    )
+    host = urlsplit(doc.url).hostname or ""
+    headline = generic.better_headline(_as_str(values["headline"]), names, host, doc.head.title)
     values["headline"] = headline
     if values["published"] is None:
         values["published"] = generic.fallback_published(doc.root.root, doc.url, doc.tz)

@@ -1,5 +1,5 @@
-"""The parts of generic extraction that selectors cannot say: which headline to believe,
-and where else a date may hide.
+"""The parts of generic extraction that selectors cannot say: a headline without the site's
+name and section after it, and where else a date may hide.
 
 Used only for pages no site file claims (`extractor: "generic"`); the field order itself
 stays declarative in `builtin/generic.yaml`.
@@ -8,62 +8,86 @@ stays declarative in `builtin/generic.yaml`.
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from typing import Any, TypeAlias
 
 from lxml import etree
 
-from scrapers.htmldoc import drop
-from scrapers.values import clean, element_text, to_datetime
+from scrapers.values import clean, to_datetime
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
-# " | Site name", " - Site", "-정치ㅣ한국일보": a site's name after the headline in <title> and og:title.
-_SUFFIX = re.compile(r"\s*(\s[|\-–—·•»:ㅣ]|[|ㅣ])\s*[^|\-–—]{2,40}$")
-_KICKER = re.compile(r"kicker|overline|dachzeile|topline|eyebrow|roofline|supertitle|label|spitzmarke", re.I)
+# Where a <title> or og:title puts what follows the headline: " | Site", " - Site", "ㅣ한국일보".
+_SEP = re.compile(r"\s+[|\-–—·•»*/]\s+|\s*[|ㅣ｜]\s*")
+_GLUED_DASH = re.compile(r"(?<=[^\x00-\x7f])-(?=\S{1,12}$)")  # "...커졌다-정치": a section glued on
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 
 
-def strip_site_name(title: str, site_names: list[str]) -> str:
-    """Drop a trailing site name when the page names itself so (og:site_name, publisher)."""
-    for name in site_names:
-        if name and title.endswith(name) and len(title) > len(name) + 10:
-            return re.sub(r"[\s|\-–—·•»:ㅣ]+$", "", title[: -len(name)]).strip()
-    return title
+def _norm(text: str) -> str:
+    """Letters and digits only, umlauts spelt out: "Börsen-Zeitung" and boersen-zeitung.de agree."""
+    text = text.lower().translate(_SPELL)
+    return "".join(c for c in text if c.isalnum())
 
 
-def h1_headline(root: Element) -> str | None:
-    """The first <h1>'s text without a kicker ("Neue Leipziger Schule:") in its own element."""
-    for h1 in root.iter("h1"):
-        kicker = [c for c in h1.iter() if c is not h1 and _is_kicker(c)]
-        if kicker:
-            copy = etree.fromstring(etree.tostring(h1))
-            for k in [k for k in copy.iter() if k is not copy and _is_kicker(k)]:
-                drop(k)
-            text = clean(element_text(copy))
-        else:
-            text = clean(element_text(h1))
-        if text:
-            return text
-    return None
+_SPELL = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
-def _is_kicker(el: Element) -> bool:
-    return isinstance(el.tag, str) and bool(_KICKER.search(el.get("class") or ""))
+def site_tokens(site_names: list[str], host: str) -> list[str]:
+    """How a site may name itself: its declared names and its host's labels ("bild" of www.bild.de)."""
+    labels = host.lower().split(".")
+    labels = [lab for lab in labels[:-1] if lab not in ("www", "m", "amp", "co", "com", "news")] or labels
+    return [t for t in {_norm(n) for n in site_names} | {_norm(lab) for lab in labels} if len(t) >= 2]
+
+
+def _names_site(segment: str, tokens: list[str]) -> bool:
+    seg = _norm(segment)
+    if not seg or len(segment) > 40:
+        return False
+    return any(seg == t or (len(t) >= 4 and t in seg) or (len(seg) >= 4 and seg in t) for t in tokens)
+
+
+def strip_site_suffix(
+    title: str, tokens: list[str], furniture: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """`title` without trailing segments that name the site ("| BILD.de", "– DW", "| DW | 28.04.2023")
+    and, once one did, the section names just before them ("| Sport | BILD.de", "-정치ㅣ한국일보");
+    a segment in `furniture` (normalised) goes too. Returns the text and the segments dropped."""
+    text, dropped = title.strip(), list[str]()
+    while True:
+        seps = list(_SEP.finditer(text))
+        if not seps and dropped:
+            seps = list(_GLUED_DASH.finditer(text))
+        if not seps:
+            break
+        last = seps[-1]
+        head, segment = text[: last.start()].strip(), text[last.end() :].strip()
+        if len(head.split()) < 2 and len(head) < 8:
+            break  # what would be left is no headline
+        site = _names_site(segment, tokens) or bool(_DATE.match(segment)) or _norm(segment) in furniture
+        if not (site or (dropped and len(segment) <= 20 and len(segment.split()) <= 2)):
+            break  # else: a section name between the headline and the site's name
+        text = head
+        dropped.append(segment)
+    return re.sub(r"[\s|｜ㅣ:：\-–—·•*]+$", "", text) or title, dropped
 
 
 def better_headline(
-    chosen: str | None, matched: int | None, root: Element, site_names: list[str]
+    chosen: str | None, site_names: list[str], host: str, page_title: str | None
 ) -> str | None:
-    """Our headline after removing a site-name suffix; a kicker prefix goes when the <h1> has none."""
+    """Our headline without HTML entities left in it or the site's name and section after it.
+    The page's <title> shows what this site appends ("| Sport | BILD.de"): that goes wherever
+    it trails the chosen headline."""
     if not chosen:
         return chosen
-    text = strip_site_name(chosen, site_names)
-    if matched and matched >= 1:  # from og:title, twitter:title or <title>: these carry suffixes
-        text = _SUFFIX.sub("", text).strip() or text
-    h1 = h1_headline(root)
-    if h1 and text != h1 and text.endswith(h1) and re.match(r"^.{3,60}?[:|–-]\s", text):
-        text = h1  # "Kicker: Headline" in metadata, "Headline" on the page
-    return text
+    if "&" in chosen and _ENTITY.search(chosen):  # JSON-LD written with HTML entities in it
+        chosen = clean(html.unescape(chosen))
+    tokens = site_tokens(site_names, host)
+    furniture = frozenset(_norm(s) for s in strip_site_suffix(page_title or "", tokens)[1])
+    return strip_site_suffix(chosen, tokens, furniture)[0]
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
 def fallback_published(root: Element, url: str, tz: str) -> str | None:

@@ -20,6 +20,7 @@ from scrapers import mainbody, widgetfind
 from scrapers.demo.content import SEED_SLUG
 from scrapers.demo.server import DemoServer
 from scrapers.extract import extract
+from scrapers.generic import better_headline
 from scrapers.job import extract_page, now_utc
 from scrapers.siteload import generic_site, parse_site_text
 from scrapers.suggest import draft_site, stable_name
@@ -80,6 +81,55 @@ def test_generic_widgets_are_headed_link_blocks_not_navigation() -> None:
     assert widgets["most_read"].title == "Most read"
     assert [i.url for i in widgets["most_read"].items] == [f"https://daily.example/a/{n}" for n in (1, 2, 3)]
     assert widgets["more_from_world"].items[0].title == "A world story with a long enough title"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "names", "host", "title", "want"),
+    [
+        # the site's name, a date after it, a section before it
+        ("Ziele, Chancen, Risiken | DW | 28.04.2023", [], "www.dw.com", None, "Ziele, Chancen, Risiken"),
+        ("Zwei Rücktritte | Europa | DW", [], "www.dw.com", None, "Zwei Rücktritte"),
+        ("Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung", [], "www.boersen-zeitung.de", None, None),
+        (
+            "왜 싸우나 부담 커졌다-정치ㅣ한국일보",
+            ["한국일보"],
+            "www.hankookilbo.com",
+            None,
+            "왜 싸우나 부담 커졌다",
+        ),
+        # what the <title> appends goes from the chosen headline too
+        (
+            "Thioune fordert Geduld | Sport",
+            [],
+            "www.bild.de",
+            "Thioune fordert Geduld | Sport | BILD.de",
+            None,
+        ),
+        # a second headline part is not a site name; a hyphenated word is not a section
+        ("Rückschlag im Titelkampf - Liverpool verliert bei Everton", [], "www.sportschau.de", None, "same"),
+        (
+            "Itaipu vergibt Aufträge über 11 Millionen US-Dollar",
+            ["Wochenblatt"],
+            "wochenblatt.cc",
+            None,
+            "same",
+        ),
+        ("Sie sagt: «Das ist die Lage»", [], "www.srf.ch", None, "same"),
+        # JSON-LD written with HTML entities
+        (
+            "&#039;This new box&#039;: Google&#039;s makeover",
+            [],
+            "www.techradar.com",
+            None,
+            "'This new box': Google's makeover",
+        ),
+    ],
+)
+def test_generic_headline_cleaning(
+    chosen: str, names: list[str], host: str, title: str | None, want: str | None
+) -> None:
+    expected = chosen if want == "same" else want or chosen.split(" |")[0]
+    assert better_headline(chosen, names, host, title) == expected
 
 
 def test_stable_names() -> None:
