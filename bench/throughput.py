@@ -103,7 +103,11 @@ async def raw(urls: list[str], site: SiteConfig, concurrency: int) -> tuple[floa
 
         async def worker() -> None:
             nonlocal good
-            ctx = await browser.new_context(locale=site.render.locale, timezone_id=site.render.timezone)
+            ctx = await browser.new_context(
+                viewport={"width": site.render.viewport.width, "height": site.render.viewport.height},
+                locale=site.render.locale,
+                timezone_id=site.render.timezone,
+            )
             if blocked:
                 await ctx.route("**/*", block)
             page = await ctx.new_page()

@@ -388,7 +388,9 @@ async def _load(page: Page, url: str, cfg: Render, start: float) -> int | None:
         ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype and "html" not in ctype and "xml" not in ctype:
             raise RenderError("content", f"not an HTML page ({ctype})", status, page.url)
-        if not await response.body():
+        # A declared length settles it; only then is the body worth fetching over the wire.
+        length = response.headers.get("content-length")
+        if length == "0" if length and length.isdigit() else not await response.body():
             raise RenderError("content", "empty response", status, page.url)
     for action in cfg.actions:
         await _act(page, action, cfg, start)

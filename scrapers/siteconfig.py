@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
+    PrivateAttr,
     Tag,
     field_validator,
     model_validator,
@@ -165,6 +166,7 @@ class Selectors(Source):
     fallbacks: list[Source] = PField(
         default_factory=list, description="tried in order when the primary selector finds nothing"
     )
+    _sources: tuple[tuple[Any, ...], list[Source]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +185,21 @@ class Selectors(Source):
         return value
 
     def sources(self) -> list[Source]:
+        """The primary selector then the fallbacks. Built once: fields are evaluated per widget
+        item, and building a model each time was a fifth of a demo page's extraction."""
+        # Keyed on what it is built from: model_copy(update=...) copies this cache as well.
+        # (The private dict directly: pydantic's attribute hook costs more than building.)
+        d = self.__dict__
+        key = (d["css"], d["xpath"], d["jsonld"], d["meta"], d["attr"], d["regex"], id(d["fallbacks"]))
+        private = self.__pydantic_private__
+        cached = private.get("_sources") if private is not None else None
+        if cached is None or cached[0] != key:
+            cached = (key, self._build_sources())
+            if private is not None:
+                private["_sources"] = cached
+        return cached[1]
+
+    def _build_sources(self) -> list[Source]:
         primary = Source(
             css=self.css,
             xpath=self.xpath,
