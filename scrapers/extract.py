@@ -183,9 +183,7 @@ def _body_by_selectors(
     return [], -1
 
 
-def _generic_fixes(
-    values: dict[str, Value | None], matched: dict[str, int], missing: list[str], doc: _Doc
-) -> None:
+def _generic_fixes(values: dict[str, Value | None], doc: _Doc) -> None:
     """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
     names = [n for n in doc.head.metas.get("og:site_name", []) if n]
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
@@ -354,7 +352,7 @@ def extract(html: str | Selector, final_url: str, site: SiteConfig) -> Extractio
     for name in ("headline", "summary", "authors", "published", "modified", "section", "topics"):
         values[name] = take(name, getattr(spec, name))
     if site.site == "generic":
-        _generic_fixes(values, matched, missing, doc)
+        _generic_fixes(values, doc)
     lead: record.LeadImage | None = None
     if spec.lead_image is not None:
         li = spec.lead_image

@@ -12,14 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from parsel import Selector
-
 JsonObj = dict[str, Any]
-
-
-def script_texts(doc: Selector) -> list[str]:
-    """The text of every `application/ld+json` script of a page."""
-    return doc.xpath('//script[@type="application/ld+json"]/text()').getall()
 
 
 def parse_blocks(texts: list[str]) -> list[JsonObj]:

@@ -19,7 +19,7 @@ from lxml import etree
 from parsel import Selector
 
 from scrapers import jsonld, mainbody, widgetfind
-from scrapers.htmldoc import parse_html
+from scrapers.htmldoc import HeadIndex, parse_html
 from scrapers.values import clean, element_text
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
@@ -120,7 +120,7 @@ def draft_site(html: str, url: str, name: str) -> str:
     """The YAML text of a draft site file for the page `html` found at `url`."""
     sel = parse_html(html)
     root = sel.root
-    ld = jsonld.Index(jsonld.parse_blocks(jsonld.script_texts(sel)))
+    ld = jsonld.Index(jsonld.parse_blocks(HeadIndex.build(root).jsonld))
     d = Draft()
     host = (urlsplit(url).hostname or "example.com").removeprefix("www.")
     d.add("# yaml-language-server: $schema=../schemas/site.schema.json")
