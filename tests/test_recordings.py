@@ -188,7 +188,10 @@ def test_fresh_cache_buster_replays_only_with_ignore_params(
 def test_recorded_redirects_replay(tmp_path: Path, browser_session: BrowserSession) -> None:
     """A 301 on the page itself and a 302 on a script's fetch, both answered from the HAR."""
     r = browser_session.renderer
-    site = SiteRegistry.from_dir(ROOT / "tests" / "sites").get("fault-test")
+    base = SiteRegistry.from_dir(ROOT / "tests" / "sites").get("fault-test")
+    # The paragraph arrives by a script's fetch after load: wait for it, as a site file would.
+    render = base.render.model_copy(update={"wait_for": ".body p:nth-of-type(3)"})
+    site = base.model_copy(update={"render": render})
     with FaultServer() as server:
         url = server.url("moved", 1)
         rec = browser_session.run(record_page(r, url, site, tmp_path / "moved", CLOCK))
