@@ -120,7 +120,8 @@ def draft_site(html: str, url: str, name: str) -> str:
     """The YAML text of a draft site file for the page `html` found at `url`."""
     sel = parse_html(html)
     root = sel.root
-    ld = jsonld.Index(jsonld.parse_blocks(HeadIndex.build(root).jsonld))
+    head = HeadIndex.build(root)  # the same metas and JSON-LD extraction will look in
+    ld = jsonld.Index(jsonld.parse_blocks(head.jsonld))
     d = Draft()
     host = (urlsplit(url).hostname or "example.com").removeprefix("www.")
     d.add("# yaml-language-server: $schema=../schemas/site.schema.json")
@@ -131,7 +132,7 @@ def draft_site(html: str, url: str, name: str) -> str:
     d.add("story:")
 
     def meta_exists(n: str) -> bool:
-        return bool(sel.xpath("//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=n).get())
+        return any(head.metas.get(n, ()))
 
     def ld_has(path: str) -> bool:
         return bool(jsonld.lookup(ld, f"{_ARTICLE_TYPES}.{path}"))
