@@ -51,7 +51,7 @@ bench: setup $(VENV)/.bench
 	$(PY) bench/memory.py
 
 schemas: $(STAMP)
-	$(PY) -m scrapers.schemas
+	$(PY) -m scrapers.output.schemas
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 import sys
 
-from scrapers.cli import main
+from scrapers.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

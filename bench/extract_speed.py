@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import trafilatura
 
 from fundus_pages import FUNDUS, all_pages
-from scrapers.extract import extract
-from scrapers.htmldoc import parse_html
-from scrapers.siteload import SiteRegistry, generic_site
+from scrapers.config.sitefiles import SiteRegistry, generic_site
+from scrapers.dom.parse import parse_html
+from scrapers.extract.recipe import extract
 
 Timed = Callable[[str, str], Callable[[], object]]  # (url, html) -> the call to time, set up
 

@@ -29,13 +29,13 @@ from urllib.parse import urlsplit
 import trafilatura
 from common import ROOT, machine
 
-from scrapers import jsonld
-from scrapers.extract import extract
-from scrapers.generic import better_headline
-from scrapers.htmldoc import HeadIndex, parse_html
-from scrapers.siteload import generic_site, parse_site_text
-from scrapers.suggest import draft_site
-from scrapers.values import clean
+from scrapers.config.sitefiles import generic_site, parse_site_text
+from scrapers.dom import jsonld
+from scrapers.dom.parse import HeadIndex, parse_html
+from scrapers.dom.values import clean
+from scrapers.extract.recipe import extract
+from scrapers.generic.headline import better_headline
+from scrapers.generic.suggest import draft_site
 
 SHARED = ROOT.parent / "shared"
 AEB = SHARED / "data" / "article-bench" / "dev"

@@ -23,11 +23,11 @@ from pathlib import Path
 from common import descendants, machine, memory_mb
 from throughput import AUTHORED, demo_server, demo_site
 
-from scrapers import logs
+from scrapers.config.jobspec import JobSpec, Politeness, Start
+from scrapers.config.sitefiles import SiteRegistry
 from scrapers.demo.content import build_articles
-from scrapers.jobcli import run_job
-from scrapers.jobconfig import JobConfig, Politeness, Start
-from scrapers.siteload import SiteRegistry
+from scrapers.output import logs
+from scrapers.pipeline.job import run_job
 
 
 def sampler(out: Path, stop: threading.Event, samples: list[tuple[float, int, float, float, float]]) -> None:
@@ -75,7 +75,7 @@ async def main() -> None:
     with demo_server(args.pages) as base, tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base}/news/{a.slug}" for a in build_articles(max(0, args.pages - AUTHORED))][: args.pages]
         out = Path(tmp) / "memory.ndjson"
-        job = JobConfig(
+        job = JobSpec(
             name="memory",
             site=site.site,
             start=Start(urls=urls),
@@ -88,7 +88,7 @@ async def main() -> None:
         thread = threading.Thread(target=sampler, args=(out, stop, samples), daemon=True)
         thread.start()
         t0 = time.monotonic()
-        _, report = await run_job(job, out, SiteRegistry([site]), resume=False, grace_s=10)
+        report = (await run_job(job, out, SiteRegistry([site]), resume=False, grace_s=10)).report
         stop.set()
         thread.join()
         wall = time.monotonic() - t0

@@ -33,13 +33,14 @@ from pathlib import Path
 from common import ROOT, machine
 from playwright.async_api import Route, async_playwright
 
-from scrapers import logs
-from scrapers.browser import find_chromium, launch_args
+from scrapers.browser.locate import find_chromium, launch_args
+from scrapers.config.jobspec import JobSpec, Politeness, Start
+from scrapers.config.renderspec import BlockSpec
+from scrapers.config.sitefiles import SiteRegistry
+from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.content import build_articles
-from scrapers.jobcli import run_job
-from scrapers.jobconfig import JobConfig, Politeness, Start
-from scrapers.siteconfig import Block, SiteConfig
-from scrapers.siteload import SiteRegistry
+from scrapers.output import logs
+from scrapers.pipeline.job import run_job
 
 AUTHORED = 9  # the demo's hand-written articles; the rest are generated
 _HEIGHT = "document.documentElement.scrollHeight"
@@ -68,23 +69,23 @@ def demo_server(articles: int) -> Iterator[str]:
         proc.wait(10)
 
 
-def demo_site(block: bool) -> SiteConfig:
+def demo_site(block: bool) -> SiteSpec:
     site = SiteRegistry.from_dir(ROOT / "selectors").get("demo-news")
     if block:
         return site
-    return site.model_copy(update={"render": site.render.model_copy(update={"block": Block()})})
+    return site.model_copy(update={"render": site.render.model_copy(update={"block": BlockSpec()})})
 
 
-async def storyline(urls: list[str], site: SiteConfig, concurrency: int, out: Path) -> tuple[float, int]:
-    job = JobConfig(
+async def storyline(urls: list[str], site: SiteSpec, concurrency: int, out: Path) -> tuple[float, int]:
+    job = JobSpec(
         name="bench", site=site.site, start=Start(urls=urls), politeness=Politeness(concurrency=concurrency)
     )
     t0 = time.monotonic()
-    _, report = await run_job(job, out, SiteRegistry([site]), resume=False, grace_s=10)
+    report = (await run_job(job, out, SiteRegistry([site]), resume=False, grace_s=10)).report
     return time.monotonic() - t0, int(report["by_status"].get("ok", 0))
 
 
-async def raw(urls: list[str], site: SiteConfig, concurrency: int) -> tuple[float, int]:
+async def raw(urls: list[str], site: SiteSpec, concurrency: int) -> tuple[float, int]:
     blocked = {str(t) for t in site.render.block.resources}
     t0 = time.monotonic()
     async with async_playwright() as pw:

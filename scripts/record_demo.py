@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scrapers import cli  # noqa: E402  (after the path is set)
+from scrapers.cli import main as cli  # noqa: E402  (after the path is set)
 from scrapers.demo.server import DemoServer  # noqa: E402
 
 CLOCK = "2026-11-27T06:00:00Z"

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from playwright.sync_api import Playwright
 
-from scrapers.browser import find_chromium, launch_args
+from scrapers.browser.locate import find_chromium, launch_args
+from scrapers.browser.renderer import Renderer
 from scrapers.demo.server import DemoServer
-from scrapers.record import Record
-from scrapers.render import Renderer
+from scrapers.output.record import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")

@@ -30,6 +30,68 @@ CHALLENGE = (
     "<form id='challenge-form'></form></body></html>"
 )
 
+
+def _interstitial(title: str, body: str, head: str = "") -> str:
+    return f"<!doctype html><html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+
+# Bot-challenge and block pages as the common providers serve them (shapes, not copies): headers
+# and HTML. Each is served as /f/<provider><status>/<id>, e.g. /f/cloudflare200/1, /f/akamai403/1.
+INTERSTITIALS: dict[str, tuple[dict[str, str], str]] = {
+    "cloudflare": (
+        {"cf-mitigated": "challenge", "Server": "cloudflare", "cf-ray": "8f0000000000000-FRA"},
+        _interstitial(
+            "Just a moment...",
+            "<div class='main-wrapper'><h1 class='zone-name-title'>news.example</h1>"
+            "<p>Verifying you are human. This may take a few seconds.</p>"
+            "<p>news.example needs to review the security of your connection before proceeding.</p></div>",
+            "<script>window._cf_chl_opt={cvId: '3', cType: 'managed'};</script>",
+        ),
+    ),
+    "akamai": (
+        {"Server": "AkamaiGHost", "Mime-Version": "1.0"},
+        _interstitial(
+            "Access Denied",
+            '<h1>Access Denied</h1>You don\'t have permission to access "http://news.example/a" on this '
+            "server.<p>Reference #18.6f2e1402.1700000000.1a2b3c4d</p>"
+            "<p>https://errors.edgesuite.net/18.6f2e1402.1700000000.1a2b3c4d</p>",
+        ),
+    ),
+    "datadome": (
+        {"X-DataDome": "protected", "X-DD-B": "1"},
+        _interstitial(
+            "news.example",
+            "<p>Please enable JS and disable any ad blocker</p>"
+            "<script src='https://ct.captcha-delivery.com/c.js'></script>",
+            "<script>var dd={'rt':'c','cid':'AHrlqAAAAAMA','hsh':'2211F522B61E269B','s':1}</script>",
+        ),
+    ),
+    "perimeterx": (
+        {"Cache-Control": "no-cache"},
+        _interstitial(
+            "Access to this page has been denied.",
+            "<div id='px-captcha'></div><p>Press &amp; Hold to confirm you are a human (and not a bot).</p>"
+            "<script>window._pxAppId = 'PXabc123';</script>",
+        ),
+    ),
+    "imperva": (
+        {"X-CDN": "Incapsula", "X-Iinfo": "12-34567890-0 0NNN RT(1700000000000 0) q(0 -1 -1 -1) r(0 -1)"},
+        _interstitial(
+            "",
+            "<iframe id='main-iframe' src='/_Incapsula_Resource?CWUDNSAI=9&xinfo=12-34567890'>"
+            "Request unsuccessful. Incapsula incident ID: 1234000560123456789-123456789012345678</iframe>",
+        ),
+    ),
+}
+INTERSTITIAL_STATUSES = {
+    "cloudflare": (200, 403),
+    "akamai": (200, 403),
+    "datadome": (200, 403),
+    "perimeterx": (200, 403),
+    "imperva": (200, 503),
+}
+
+
 # Every fault the server knows, with the outcome a correct client reaches: (status, error kind).
 FAULTS: dict[str, tuple[str, str | None]] = {
     "ok": ("ok", None),
@@ -131,6 +193,11 @@ class FaultServer:
                     return
                 fault, title = parts[2], f"Story {parts[2]} {parts[3]}"
                 n = server._count(self.path)
+                provider, status = fault.rstrip("0123456789"), fault[len(fault.rstrip("0123456789")) :]
+                if provider in INTERSTITIALS and status:
+                    headers, body = INTERSTITIALS[provider]
+                    self.send(int(status), body, headers=headers)
+                    return
                 getattr(self, f"fault_{fault}", lambda *_: self.send(404, "unknown fault"))(title, n)
 
             def fault_ok(self, title: str, n: int) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapers.record import Story
-from scrapers.siteconfig import SiteConfig
-from scrapers.values import clean
+from scrapers.config.sitespec import SiteSpec
+from scrapers.dom.values import clean
+from scrapers.output.record import Story
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNDUS = ROOT.parent / "shared" / "data" / "fundus"
@@ -40,7 +40,7 @@ def all_pages() -> list[FundusPage]:
     return pages
 
 
-def pages_for(site: SiteConfig, pages: list[FundusPage]) -> list[FundusPage]:
+def pages_for(site: SiteSpec, pages: list[FundusPage]) -> list[FundusPage]:
     def ours(url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in site.domains)

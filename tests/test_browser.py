@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.browser import ENV_VAR, BrowserNotFoundError, find_chromium, launch_args
+from scrapers.browser.locate import ENV_VAR, BrowserNotFoundError, find_chromium, launch_args
 
 
 def fake_browser(tmp_path: Path, name: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scrapers.cli import main
+from scrapers.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from scrapers.extract import extract
-from scrapers.job import extract_page
-from scrapers.siteconfig import SiteConfig
-from scrapers.siteload import generic_site, parse_site_text
-from scrapers.values import element_text, to_datetime, to_int, to_url
+from scrapers.config.sitefiles import generic_site, parse_site_text
+from scrapers.config.sitespec import SiteSpec
+from scrapers.dom.values import element_text, to_datetime, to_int, to_url
+from scrapers.extract.recipe import extract
+from scrapers.pipeline.page import SeenPage, process_saved
 
 URL = "https://news.example/world/story-1?x=1"
 
@@ -64,7 +64,7 @@ PAGE = """<!doctype html>
 """
 
 
-def site(text: str) -> SiteConfig:
+def site(text: str) -> SiteSpec:
     return parse_site_text(textwrap.dedent(text), "test.yaml")
 
 
@@ -205,7 +205,7 @@ def test_required_field_missing_makes_the_record_partial(valid: Any) -> None:
             kicker: {css: .kicker, required: true}
           body: {paragraphs: .nothing p}
         """)
-    rec = extract_page(URL, PAGE, URL, cfg, http_status=200, fetched_at="2025-01-01T00:00:00Z")
+    rec = process_saved(SeenPage(URL, PAGE, URL, 200), cfg, "2025-01-01T00:00:00Z")
     data = valid(rec)
     assert data["status"] == "partial"
     assert data["missing"] == ["headline", "fields.kicker", "body"]
@@ -225,7 +225,7 @@ def test_missing_root_is_reported_and_finds_nothing() -> None:
 
 
 def test_generic_extraction_uses_metadata_only(valid: Any) -> None:
-    rec = extract_page(URL, PAGE, URL, generic_site(), http_status=None, fetched_at="2025-01-01T00:00:00Z")
+    rec = process_saved(SeenPage(URL, PAGE, URL), generic_site(), "2025-01-01T00:00:00Z")
     data = valid(rec)
     assert data["extractor"] == "generic" and data["site"] is None
     assert data["story"]["headline"] == "JSON-LD & headline"
@@ -236,7 +236,7 @@ def test_generic_extraction_uses_metadata_only(valid: Any) -> None:
 
 def test_garbage_html_still_gives_a_record(valid: Any) -> None:
     for html in ["", "not html at all", "<html><body><p>unclosed", "\x00\x01binary"]:
-        data = valid(extract_page(URL, html, URL, FULL, http_status=200, fetched_at="2025-01-01T00:00:00Z"))
+        data = valid(process_saved(SeenPage(URL, html, URL, 200), FULL, "2025-01-01T00:00:00Z"))
         assert data["status"] == "partial"
         assert "headline" in data["missing"]
 

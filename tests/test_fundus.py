@@ -8,9 +8,9 @@ import pytest
 from playwright.async_api import BrowserContext, Route
 
 from fundus_pages import FUNDUS, FundusPage, all_pages, mismatches, pages_for
-from scrapers.extract import extract
-from scrapers.siteconfig import SiteConfig
-from scrapers.siteload import SiteRegistry
+from scrapers.config.sitefiles import SiteRegistry
+from scrapers.config.sitespec import SiteSpec
+from scrapers.extract.recipe import extract
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
@@ -32,7 +32,7 @@ def test_at_least_ten_publishers_have_site_files() -> None:
 
 @needs_data
 @pytest.mark.parametrize(("site", "page"), CASES, ids=[p.name for _, p in CASES])
-def test_extraction_matches_reference(site: SiteConfig, page: FundusPage) -> None:
+def test_extraction_matches_reference(site: SiteSpec, page: FundusPage) -> None:
     ex = extract(page.html(), page.url, site)
     assert mismatches(page, ex.story) == []
     assert ex.missing == []

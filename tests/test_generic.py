@@ -16,15 +16,16 @@ from parsel import Selector
 
 from conftest import ROOT, BrowserSession
 from fundus_pages import FUNDUS, all_pages
-from scrapers import mainbody, widgetfind
+from scrapers.config.sitefiles import generic_site, parse_site_text
 from scrapers.demo.content import SEED_SLUG
 from scrapers.demo.server import DemoServer
-from scrapers.extract import extract
-from scrapers.generic import better_headline
-from scrapers.job import extract_page, now_utc
-from scrapers.siteload import generic_site, parse_site_text
-from scrapers.suggest import draft_site, stable_name
-from scrapers.values import clean
+from scrapers.dom.values import clean
+from scrapers.extract.recipe import extract
+from scrapers.generic import body as mainbody
+from scrapers.generic import widgets as widgetfind
+from scrapers.generic.headline import better_headline
+from scrapers.generic.suggest import draft_site, stable_name
+from scrapers.pipeline.page import SeenPage, process_saved
 
 SEED = json.loads((ROOT / "scrapers/demo/data/seed.json").read_text(encoding="utf-8"))
 FEVAL = ROOT.parent / "shared" / "data" / "fundus-eval" / "dev"
@@ -235,7 +236,7 @@ def test_seed_page_without_its_site_file(browser_session: BrowserSession, demo_s
     url = f"{demo_server.base_url}/news/{SEED_SLUG}"
     site = generic_site()
     page = browser_session.run(browser_session.renderer.render(url, site.render))
-    rec = extract_page(url, page.html, page.final_url, site, http_status=200, fetched_at=now_utc())
+    rec = process_saved(SeenPage(url, page.html, page.final_url, 200), site)
     assert rec.extractor == "generic" and rec.story is not None
     assert rec.story.headline == SEED["headline"]
     paragraphs = [p for s in rec.story.body for p in s.paragraphs]

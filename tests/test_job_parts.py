@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.canonical import canonicalize
-from scrapers.discover import parse_feed, parse_sitemap, robots_sitemaps
-from scrapers.htmldoc import parse_html
-from scrapers.jobconfig import load_job
-from scrapers.jobrun import blocked_reason, judge_and_extract
-from scrapers.render import RenderError, parse_retry_after
-from scrapers.resume import prepare_resume
-from scrapers.siteconfig import Blocked
-from scrapers.siteload import generic_site
-from scrapers.yamlconf import ConfigFileError
+from scrapers.config.jobspec import load_job
+from scrapers.config.sitefiles import generic_site
+from scrapers.config.sitespec import BlockedSpec
+from scrapers.config.urls import canonicalize
+from scrapers.config.yamlfile import ConfigFileError
+from scrapers.dom.parse import parse_html
+from scrapers.errors import PageError
+from scrapers.output.resume import prepare_resume
+from scrapers.pipeline.challenge import challenge_reason
+from scrapers.pipeline.discover import parse_feed, parse_sitemap, robots_sitemaps
+from scrapers.pipeline.page import SeenPage, judge_and_extract, parse_retry_after
 
 
 def test_canonicalize_drops_tracking_and_fragments_keeps_meaningful_params() -> None:
@@ -77,10 +78,10 @@ def test_retry_after_seconds_and_dates() -> None:
 
 
 def test_blocked_markers() -> None:
-    markers = Blocked()
+    markers = BlockedSpec()
 
     def reason(html: str) -> str | None:
-        return blocked_reason(html, parse_html(html), markers)
+        return challenge_reason(html, parse_html(html), {}, markers)
 
     assert reason("<html><body><form id='challenge-form'></form></body></html>")
     page = "<html><body><p>Checking your browser before accessing news.example</p></body></html>"
@@ -92,11 +93,12 @@ def test_blocked_markers() -> None:
 
 def test_a_challenge_page_is_not_extracted() -> None:
     page = "<html><body><h1>Just a moment</h1><p>Verify you are human</p></body></html>"
-    with pytest.raises(RenderError) as err:
-        judge_and_extract(page, "https://news.example/a", generic_site())
+    url = "https://news.example/a"
+    with pytest.raises(PageError) as err:
+        judge_and_extract(SeenPage(url, page, url), generic_site())
     assert err.value.kind == "blocked" and "Verify you are human" in err.value.message
     ex = judge_and_extract(
-        "<html><body><h1>A story</h1><p>Text.</p></body></html>", "https://news.example/a", generic_site()
+        SeenPage(url, "<html><body><h1>A story</h1><p>Text.</p></body></html>", url), generic_site()
     )
     assert ex.story.headline == "A story"
 

@@ -309,8 +309,8 @@ def test_a_page_that_asks_before_unload_does_not_hold_the_next_page(
     faults: FaultServer, browser_session: BrowserSession
 ) -> None:
     """Pages are reused; one with a beforeunload prompt must not block the next navigation."""
-    from scrapers.siteconfig import ClickAction
-    from scrapers.siteload import SiteRegistry
+    from scrapers.config.renderspec import ClickAction
+    from scrapers.config.sitefiles import SiteRegistry
 
     base = SiteRegistry.from_dir(Path(__file__).parent / "sites").get("fault-test").render
     cfg = base.model_copy(update={"actions": [ClickAction(click="#go", timeout_ms=2000)]})

@@ -19,10 +19,13 @@ import yaml
 from conftest import ROOT, BrowserSession
 from faultserver import FaultServer
 from fundus_pages import FUNDUS, all_pages
+from scrapers.browser.har import HarArchive, normalize_url
+from scrapers.config.sitefiles import SiteRegistry, default_selectors_dir, parse_site_text
+from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.server import DemoServer
-from scrapers.har import HarArchive, normalize_url
-from scrapers.job import extract_page
-from scrapers.recording import (
+from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
+from scrapers.pipeline.recording import (
+    OFFLINE,
     Recording,
     comparable,
     compare,
@@ -31,8 +34,6 @@ from scrapers.recording import (
     recording_name,
     replay,
 )
-from scrapers.siteconfig import SiteConfig
-from scrapers.siteload import SiteRegistry, default_selectors_dir, parse_site_text
 
 RECORDINGS = ROOT / "recordings"
 CLOCK = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -50,7 +51,9 @@ def registry() -> SiteRegistry:
 @pytest.mark.browser
 @pytest.mark.parametrize("rec", ALL, ids=[r.name for r in ALL])
 def test_recording_replays(rec: Recording, browser_session: BrowserSession, registry: SiteRegistry) -> None:
-    result = browser_session.run(replay(browser_session.renderer, rec, registry.get(rec.meta.site)))
+    result = browser_session.run(
+        replay(PagePipeline(browser_session.renderer, OFFLINE), rec, registry.get(rec.meta.site))
+    )
     if not result.ok:
         pytest.fail(result.report(), pytrace=False)
 
@@ -110,7 +113,7 @@ def test_recording_name_from_url() -> None:
 # -- record -> replay round trips -------------------------------------------------------------------
 
 
-def _demo_site(registry: SiteRegistry, **changes: object) -> SiteConfig:
+def _demo_site(registry: SiteRegistry, **changes: object) -> SiteSpec:
     """The demo site file, optionally with top-level sections replaced (as a user would edit it)."""
     data = yaml.safe_load((ROOT / "selectors" / "demo-news.yaml").read_text(encoding="utf-8"))
     data.update(changes)
@@ -127,10 +130,10 @@ def test_replay_with_server_stopped_equals_the_live_record(
     with DemoServer(latency_ms=5) as server:
         url = server.article_urls()[0]  # the seed article
         live = browser_session.run(r.render(url, site.render))
-        live_rec = extract_page(url, live.html, live.final_url, site, http_status=200, fetched_at="")
-        rec = browser_session.run(record_page(r, url, site, tmp_path / "seed", CLOCK))
+        live_rec = process_saved(SeenPage(url, live.html, live.final_url, 200), site, "")
+        rec = browser_session.run(record_page(PagePipeline(r), url, site, tmp_path / "seed", CLOCK))
     # The server is gone: anything not in the HAR would fail now.
-    result = browser_session.run(replay(r, rec, site))
+    result = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, site))
     assert result.ok, result.report()
     assert result.missing == []
     live_data, replayed = comparable(live_rec), comparable(result.record)
@@ -149,11 +152,13 @@ def test_replay_makes_no_request_outside_the_har(
     site = registry.get("demo-news")
     r = browser_session.renderer
     with DemoServer(latency_ms=5) as server:
-        rec = browser_session.run(record_page(r, server.article_urls()[1], site, tmp_path / "a", CLOCK))
+        rec = browser_session.run(
+            record_page(PagePipeline(r), server.article_urls()[1], site, tmp_path / "a", CLOCK)
+        )
         before = server.site.hits
         assert before > 0
         # The server still runs and would answer: the replay must not ask it anything.
-        result = browser_session.run(replay(r, rec, site))
+        result = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, site))
         assert server.site.hits == before
     assert result.ok, result.report()
     assert result.served >= 5 and result.missing == []  # shell, css, js, story, weather, widgets
@@ -169,15 +174,19 @@ def test_fresh_cache_buster_replays_only_with_ignore_params(
     site = registry.get("demo-news")
     assert site.replay.ignore_params == ["_"]
     with DemoServer(latency_ms=5) as server:
-        rec = browser_session.run(record_page(r, server.article_urls()[0], site, tmp_path / "s", CLOCK))
+        rec = browser_session.run(
+            record_page(PagePipeline(r), server.article_urls()[0], site, tmp_path / "s", CLOCK)
+        )
     recorded = [u for u in _har_urls(rec.har) if "/api/weather.json" in u]
     assert len(recorded) == 1 and "?_=" in recorded[0]
 
-    good = browser_session.run(replay(r, rec, site))
+    good = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, site))
     assert good.ok and good.missing == []
     assert good.record.page is not None and good.record.page.fields["weather"] == "31.1 C, New Delhi"
 
-    bad = browser_session.run(replay(r, rec, _demo_site(registry, replay={"ignore_params": []})))
+    bad = browser_session.run(
+        replay(PagePipeline(r, OFFLINE), rec, _demo_site(registry, replay={"ignore_params": []}))
+    )
     assert [u.split("?")[0] for u in bad.missing] == [recorded[0].split("?")[0]]
     assert bad.missing[0] != recorded[0]  # a fresh value was asked for
     assert [d.path for d in bad.diffs] == ["page.fields.weather"]
@@ -194,11 +203,11 @@ def test_recorded_redirects_replay(tmp_path: Path, browser_session: BrowserSessi
     site = base.model_copy(update={"render": render})
     with FaultServer() as server:
         url = server.url("moved", 1)
-        rec = browser_session.run(record_page(r, url, site, tmp_path / "moved", CLOCK))
+        rec = browser_session.run(record_page(PagePipeline(r), url, site, tmp_path / "moved", CLOCK))
     expected = rec.expected()
     assert expected["final_url"].endswith("/f/landing/1")
     assert expected["story"]["body"][0]["paragraphs"][-1] == "Fetched through a redirect."
-    result = browser_session.run(replay(r, rec, site))
+    result = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, site))
     assert result.ok, result.report()
     assert result.missing == []
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from scrapers import schemas
+from scrapers.output import schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def test_schema_files_are_up_to_date() -> None:
 def test_every_site_file_validates_against_the_editor_schema() -> None:
     """What editors see (the JSON Schema) accepts exactly the files pydantic accepts, shorthands included."""
     validator = jsonschema.Draft202012Validator(json.loads((ROOT / "schemas/site.schema.json").read_text()))
-    files = [*sorted((ROOT / "selectors").glob("*.yaml")), ROOT / "scrapers/builtin/generic.yaml"]
+    files = [*sorted((ROOT / "selectors").glob("*.yaml")), ROOT / "scrapers/config/builtin/generic.yaml"]
     for f in files:
         errors = list(validator.iter_errors(yaml.safe_load(f.read_text(encoding="utf-8"))))
         assert not errors, f"{f.name}: {errors[0].message}"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.cli import main
-from scrapers.siteconfig import ClickAction, ScrollAction, ValueType, WaitForAction
-from scrapers.siteload import SiteFileError, SiteRegistry, load_site_file, parse_site_text
+from scrapers.cli.main import main
+from scrapers.config.fieldspec import ValueType
+from scrapers.config.renderspec import ClickAction, ScrollAction, WaitForAction
+from scrapers.config.sitefiles import SiteFileError, SiteRegistry, load_site_file, parse_site_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

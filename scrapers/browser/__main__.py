@@ -1,0 +1,5 @@
+"""`python -m scrapers.browser`: print the Chromium Storyline would use."""
+
+from scrapers.browser.locate import main
+
+raise SystemExit(main())

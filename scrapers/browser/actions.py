@@ -1,0 +1,157 @@
+"""Loading one page in a tab: navigation, the site's actions (clicks, scrolls, waits), readiness.
+
+Knows nothing of what a page means: an HTTP error or a page that never became ready is reported
+back as it is (`Loaded`), and the pipeline judges it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from scrapers.config.renderspec import ClickAction, RenderSpec, ScrollAction, WaitAction, WaitForAction
+from scrapers.errors import PageError
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """The response as it arrived, before any action ran."""
+
+    status: int | None
+    headers: dict[str, str]
+    title: str
+
+
+# Says whether a page is done at first sight (a bot challenge, say): no actions, no waits.
+EarlyStop = Callable[[FirstLook], bool]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    status: int | None
+    headers: dict[str, str]
+    not_ready: str | None = None  # why the page never became ready, if it did not
+    stopped_early: bool = False  # an HTTP error, or EarlyStop said so: the actions never ran
+
+
+# Scrolls one screen (or to the end); returns [reached the end, page height].
+_SCROLL_JS = """(toBottom) => {
+  const doc = document.documentElement;
+  if (toBottom) { window.scrollTo(0, doc.scrollHeight); } else { window.scrollBy(0, window.innerHeight); }
+  return [window.scrollY + window.innerHeight >= doc.scrollHeight - 2, doc.scrollHeight];
+}"""
+
+
+class _NotReady(Exception):
+    """A wait or required click that did not happen in time: the page is returned as it is."""
+
+
+def since(start: float | None) -> int:
+    return 0 if start is None else int((time.monotonic() - start) * 1000)
+
+
+def _remaining_ms(start: float, cfg: RenderSpec, wanted: int) -> int:
+    # Inner waits end a little before the hard budget so the error names what was awaited.
+    margin = min(250, cfg.timeout_ms // 10)
+    left = cfg.timeout_ms - margin - (time.monotonic() - start) * 1000
+    return max(1, int(min(wanted, left)))
+
+
+async def load(page: Page, url: str, cfg: RenderSpec, start: float, early_stop: EarlyStop | None) -> Loaded:
+    response = await page.goto(
+        url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
+    )
+    status = response.status if response is not None else None
+    headers = dict(response.headers) if response is not None else {}
+    if status is not None and status >= 400:
+        return Loaded(status, headers, stopped_early=True)
+    if response is not None:
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and "html" not in ctype and "xml" not in ctype:
+            raise PageError(
+                "content",
+                f"not an HTML page ({ctype})",
+                http_status=status,
+                final_url=page.url,
+                render_ms=since(start),
+            )
+        # A declared length settles it; only then is the body worth fetching over the wire.
+        length = headers.get("content-length")
+        if length == "0" if length and length.isdigit() else not await response.body():
+            raise PageError(
+                "content", "empty response", http_status=status, final_url=page.url, render_ms=since(start)
+            )
+    if early_stop is not None and early_stop(FirstLook(status, headers, await page.title())):
+        return Loaded(status, headers, stopped_early=True)
+    try:
+        for action in cfg.actions:
+            await _act(page, action, cfg, start)
+        if cfg.wait_for:
+            try:
+                await page.wait_for_selector(
+                    cfg.wait_for, state="attached", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
+                )
+            except PlaywrightTimeout:
+                raise _NotReady(f"render.wait_for {cfg.wait_for!r} never appeared") from None
+    except _NotReady as exc:
+        return Loaded(status, headers, not_ready=str(exc))
+    return Loaded(status, headers)
+
+
+async def _act(page: Page, action: object, cfg: RenderSpec, start: float) -> None:
+    if isinstance(action, ClickAction):
+        await _click(page, action, cfg, start)
+    elif isinstance(action, ScrollAction):
+        step = action.scroll
+        for _ in range(step.times):
+            at_end, height = await page.evaluate(_SCROLL_JS, step.to == "bottom")
+            await asyncio.sleep(step.delay_ms / 1000)
+            # At the end and nothing more loaded during the pause: further steps would only wait.
+            if at_end and await page.evaluate("document.documentElement.scrollHeight") <= height:
+                break
+    elif isinstance(action, WaitForAction):
+        try:
+            await page.wait_for_selector(
+                action.wait_for, state=action.state, timeout=_remaining_ms(start, cfg, action.timeout_ms)
+            )
+        except PlaywrightTimeout:
+            if not action.optional:
+                raise _NotReady(f"wait_for {action.wait_for!r} never appeared") from None
+    elif isinstance(action, WaitAction):
+        await asyncio.sleep(min(action.wait_ms, _remaining_ms(start, cfg, action.wait_ms)) / 1000)
+
+
+async def _click(page: Page, action: ClickAction, cfg: RenderSpec, start: float) -> None:
+    if action.optional and cfg.wait_for and not await _shows_before_ready(page, action, cfg, start):
+        return
+    for n in range(action.times):
+        try:
+            await page.locator(action.click).first.click(timeout=_remaining_ms(start, cfg, action.timeout_ms))
+        except PlaywrightTimeout:
+            if n == 0 and not action.optional:
+                raise _NotReady(f"required click on {action.click!r} found nothing to click") from None
+            break  # a repeated click ends when its button is gone
+        if action.times > 1:
+            await asyncio.sleep(action.delay_ms / 1000)
+            if await page.locator(action.click).count() == 0:
+                break
+
+
+async def _shows_before_ready(page: Page, action: ClickAction, cfg: RenderSpec, start: float) -> bool:
+    """Whether an optional click's element becomes visible before the page is ready without it.
+
+    A consent banner shows on a first visit only: waiting its whole timeout on every later page
+    would cost seconds a page, so the wait also ends once render.wait_for is on the page.
+    """
+    assert cfg.wait_for is not None
+    either = page.locator(f"{action.click} >> visible=true").or_(page.locator(cfg.wait_for))
+    try:
+        await either.first.wait_for(state="attached", timeout=_remaining_ms(start, cfg, action.timeout_ms))
+    except PlaywrightTimeout:
+        return False
+    return await page.locator(action.click).first.is_visible()

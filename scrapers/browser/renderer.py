@@ -1,0 +1,317 @@
+"""Rendering: one Chromium, reusable contexts and pages, the site's actions and waits.
+
+Produces the rendered DOM, the final URL, the HTTP status and headers; knows nothing of
+extraction and does not judge the page (an HTTP error or a page that never became ready comes
+back as it is, for the pipeline to judge).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from scrapers.browser.actions import EarlyStop, load, since
+from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
+from scrapers.browser.routing import ContextRouting, Navigation, close_popups, close_quietly, install_blocking
+from scrapers.config.renderspec import RenderSpec
+from scrapers.errors import ErrorKind, PageError
+
+Prepare = Callable[[BrowserContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    url: str
+    final_url: str
+    html: str
+    http_status: int | None
+    render_ms: int
+    headers: dict[str, str] = field(default_factory=dict)
+    not_ready: str | None = None  # the wait or click that never happened, if one did not
+    stopped_early: bool = False  # an HTTP error or a page judged at first sight: no actions ran
+
+
+def classify(exc: BaseException) -> ErrorKind:
+    """Map a Playwright failure to an error kind."""
+    text = str(exc)
+    if isinstance(exc, PlaywrightTimeout | TimeoutError):
+        return "timeout"
+    if "ERR_TOO_MANY_REDIRECTS" in text:
+        return "redirect"
+    if "Download is starting" in text or ("ERR_ABORTED" in text and "download" in text.lower()):
+        return "content"
+    if "net::ERR_" in text or "NS_ERROR" in text:
+        return "network"
+    return "browser"  # target closed, crashed, or another failure of the browser itself
+
+
+OPEN_PAGE_TIMEOUT_S = 30
+SLOT_MAX_USES = 20  # pages per reused context before a fresh one: bounds any state that leaks
+
+
+@dataclass
+class _Slot:
+    """A context with its page, reusable for pages with the same context settings."""
+
+    ctx: BrowserContext
+    page: Page
+    key: str
+    routing: ContextRouting
+    keep_cookies: bool = False
+    uses: int = 0
+
+
+@dataclass
+class _Generation:
+    """One launched browser, the pages it has served and its idle slots."""
+
+    browser: Browser
+    pages: int = 0
+    inflight: int = 0
+    retired: bool = False
+    idle: dict[str, list[_Slot]] = field(default_factory=dict)
+
+
+class Renderer:
+    """An async context manager owning a browser; `render()` may run concurrently.
+
+    A browser that crashed is relaunched on the next page; after `recycle_after`
+    pages a fresh one takes over (the old one closes when its last page ends), so
+    memory stays flat over long runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        headless: bool = True,
+        choice: BrowserChoice | None = None,
+        recycle_after: int | None = None,
+        launch_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """`launch_options`, when given, are Playwright's launch arguments as they stand
+        (pytest-playwright's, with --headed and the browser found); they replace ours."""
+        self._headless = headless
+        self._launch_options = dict(launch_options) if launch_options is not None else None
+        self._choice = choice
+        self._recycle_after = recycle_after
+        self._pw: Playwright | None = None
+        self._gen: _Generation | None = None
+        self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
+        self.launches = 0
+        self.version = ""
+
+    async def __aenter__(self) -> Renderer:
+        self._pw = await async_playwright().start()
+        try:
+            if self._choice is None and self._launch_options is not None:
+                exe = self._launch_options.get("executable_path")
+                self._choice = BrowserChoice(str(exe) if exe else None, "caller")
+            if self._choice is None:
+                self._choice = find_chromium(self._pw.chromium.executable_path)
+            self._gen = _Generation(await self._launch())
+        except BaseException:
+            await self._pw.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        if self._gen is not None:
+            await close_quietly(self._gen.browser.close())
+        if self._pw is not None:
+            await self._pw.stop()
+
+    async def _launch(self) -> Browser:
+        assert self._pw is not None and self._choice is not None
+        if self._launch_options is not None:
+            browser = await self._pw.chromium.launch(**self._launch_options)
+        else:
+            browser = await self._pw.chromium.launch(
+                executable_path=self._choice.executable, args=launch_args(), headless=self._headless
+            )
+        self.launches += 1
+        self.version = browser.version
+        return browser
+
+    @property
+    def browser(self) -> Browser:
+        if self._gen is None:
+            raise RuntimeError("Renderer used outside 'async with'")
+        return self._gen.browser
+
+    @property
+    def choice(self) -> BrowserChoice | None:
+        return self._choice
+
+    async def _acquire(self) -> _Generation:
+        async with self._lock:
+            gen = self._gen
+            assert gen is not None, "Renderer used outside 'async with'"
+            crashed = not gen.browser.is_connected()
+            worn = self._recycle_after is not None and gen.pages >= self._recycle_after
+            if crashed or worn:
+                self._retire(gen)
+                try:
+                    gen = self._gen = _Generation(await self._launch())
+                except PlaywrightError as exc:
+                    raise PageError("browser", f"relaunching the browser failed: {exc}") from None
+            gen.pages += 1
+            gen.inflight += 1
+            return gen
+
+    def _retire(self, gen: _Generation) -> None:
+        gen.retired = True
+        if gen.inflight == 0:
+            self._close_later(gen)
+
+    def _release(self, gen: _Generation) -> None:
+        gen.inflight -= 1
+        if gen.retired and gen.inflight == 0:
+            self._close_later(gen)
+
+    def _close_later(self, gen: _Generation) -> None:
+        task = asyncio.ensure_future(close_quietly(gen.browser.close()))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def new_context(
+        self, cfg: RenderSpec, browser: Browser | None = None, har_path: Path | None = None
+    ) -> tuple[BrowserContext, ContextRouting]:
+        ctx = await (browser or self.browser).new_context(
+            viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
+            locale=cfg.locale,
+            timezone_id=cfg.timezone,
+            user_agent=cfg.user_agent,
+            service_workers="block",  # a worker could answer requests a recording never sees
+            accept_downloads=False,  # a download never stalls or fills the disk
+            record_har_path=har_path,  # a .zip path: bodies are attached as files
+            record_har_mode="full" if har_path else None,
+        )
+        return ctx, await install_blocking(ctx, cfg)
+
+    async def _take_slot(
+        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None
+    ) -> _Slot:
+        key = cfg.model_dump_json(
+            include={"viewport", "locale", "timezone", "user_agent", "block", "keep_cookies"}
+        )
+        idle = gen.idle.get(key, [])
+        if idle and not fresh:
+            return idle.pop()
+        ctx, routing = await self.new_context(cfg, gen.browser, har_path)
+        close_popups(ctx)
+        return _Slot(ctx, await ctx.new_page(), key, routing, keep_cookies=cfg.keep_cookies)
+
+    async def _give_back(
+        self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
+    ) -> None:
+        slot.uses += 1
+        reusable = healthy and not fresh and not gen.retired and slot.uses < SLOT_MAX_USES
+        if reusable and gen.browser.is_connected():
+            try:
+                # The page stays as it is until the next goto replaces it: parking it on
+                # about:blank costs a whole cross-process navigation (~18% of the browser's CPU
+                # per demo page, bench/throughput.py) and buys nothing.
+                if not slot.keep_cookies:
+                    async with asyncio.timeout(3):
+                        await slot.ctx.clear_cookies()
+                gen.idle.setdefault(slot.key, []).append(slot)
+                return
+            except (PlaywrightError, TimeoutError):
+                pass  # not worth keeping: close it below
+        # A page stuck in a script loop can make close slow; never let it hold the slot.
+        await close_quietly(slot.ctx.close(), timeout=close_timeout)
+
+    async def render(
+        self,
+        url: str,
+        cfg: RenderSpec,
+        prepare: Prepare | None = None,
+        har_path: Path | None = None,
+        early_stop: EarlyStop | None = None,
+    ) -> RenderedPage:
+        """Render one page within cfg.timeout_ms, all steps included; raises PageError.
+
+        `prepare` may add routes or a clock to a fresh context first (replaying, serving saved
+        pages). With `har_path`, everything the page loads is saved there as a HAR zip.
+        `early_stop` sees the response first and may end the page there (a bot challenge).
+        """
+        gen = await self._acquire()
+        start: float | None = None  # set when navigation starts: the page budget runs from there
+        fresh = cfg.fresh_context or prepare is not None or har_path is not None
+        slot: _Slot | None = None
+        nav: Navigation | None = None
+        healthy = False
+        try:
+            slot = await self._open(gen, cfg, fresh, har_path, prepare)
+            slot.routing.navigation = nav = Navigation()
+            start = time.monotonic()
+            async with asyncio.timeout(cfg.timeout_ms / 1000):
+                loaded = await load(slot.page, url, cfg, start, early_stop)
+                html = await slot.page.content()
+            healthy = True
+            return RenderedPage(
+                url,
+                slot.page.url,
+                html,
+                loaded.status,
+                since(start),
+                loaded.headers,
+                loaded.not_ready,
+                loaded.stopped_early,
+            )
+        except TimeoutError:
+            raise PageError(
+                "timeout",
+                f"page budget of {cfg.timeout_ms} ms exceeded",
+                final_url=slot.page.url if slot else None,
+                render_ms=since(start),
+            ) from None
+        except PlaywrightError as exc:
+            raise _failure(exc, gen.browser.is_connected(), slot, nav, since(start)) from None
+        finally:
+            if slot is not None:
+                # Closing the context writes the HAR: give a big page time to be saved.
+                await self._give_back(gen, slot, healthy, fresh, 60 if har_path else 5)
+            self._release(gen)
+
+    async def _open(
+        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None, prepare: Prepare | None
+    ) -> _Slot:
+        """A tab to render in. Opening one is our overhead, not the page's: bounded on its own,
+        outside the page budget, so a busy machine does not eat the budget."""
+        try:
+            async with asyncio.timeout(OPEN_PAGE_TIMEOUT_S):
+                slot = await self._take_slot(gen, cfg, fresh, har_path)
+                if prepare is not None:
+                    await prepare(slot.ctx)
+                return slot
+        except TimeoutError:
+            raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
+
+
+def _failure(
+    exc: PlaywrightError, connected: bool, slot: _Slot | None, nav: Navigation | None, render_ms: int
+) -> PageError:
+    final_url = slot.page.url if slot else None
+    if nav is not None and nav.loop is not None:
+        return PageError(
+            "redirect", f"redirect loop back to {nav.loop}", final_url=final_url, render_ms=render_ms
+        )
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return PageError(
+        classify(exc) if connected else "browser", message, final_url=final_url, render_ms=render_ms
+    )

@@ -1,0 +1,77 @@
+"""The `storyline` command line (also `python runner.py`): global options, then one module per
+command in this package, each with `add_parser` and `handle`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from playwright.async_api import Error as PlaywrightError
+
+from scrapers.browser.locate import BrowserNotFoundError
+from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest
+from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER
+from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
+from scrapers.output import logs
+
+COMMANDS: tuple[ModuleType, ...] = (extract, scrape, check, run, demo, record, replay, suggest)
+_FMT = FORMATTER
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="storyline",
+        formatter_class=_FMT,
+        description="Scrape JavaScript-heavy news pages into the story (headline, byline, dates, body)\n"
+        "and the widget blocks around it, as one NDJSON record per page.",
+        epilog="examples:\n"
+        "  storyline demo                                   # scrape the bundled demo site\n"
+        "  storyline scrape https://example.com/news/x --out out/x.ndjson\n"
+        "  storyline extract page.html --url https://example.com/news/x\n"
+        "  storyline check selectors/\n"
+        "  storyline record URL && storyline replay          # offline regression tests\n\n"
+        "Run 'storyline COMMAND --help' for each command's options.\n"
+        "Exit status: 0 all pages ok (or partial), 1 some pages failed, 2 configuration or usage\n"
+        "error, 130 interrupted.",
+    )
+    ap.add_argument(
+        "--selectors",
+        type=Path,
+        metavar="DIR",
+        help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)",
+    )
+    ap.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    ap.add_argument(
+        "--log-format", choices=["json", "console"], help="default: console on a terminal, else json"
+    )
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
+    for module in COMMANDS:
+        module.add_parser(sub)
+        handlers[module.__name__.rsplit(".", 1)[1]] = module.handle
+    ap.set_defaults(_handlers=handlers)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.configure(args.verbose, json=None if args.log_format is None else args.log_format == "json")
+    try:
+        code: int = args._handlers[args.command](args)
+        return code
+    except SiteFileError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except (UnknownSiteError, BrowserNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PlaywrightError as exc:  # the browser would not start; pages already done are written
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: the browser failed: {first} (check with: python -m scrapers.browser)", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("\ninterrupted: records written so far are complete lines", file=sys.stderr)
+        return EXIT_INTERRUPTED

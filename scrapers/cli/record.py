@@ -1,0 +1,91 @@
+"""`storyline record`: capture pages live (through the page pipeline) for offline replay."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapers.browser.renderer import Renderer
+from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
+from scrapers.cli.console import quiet_driver_loss
+from scrapers.pipeline.page import PagePipeline
+from scrapers.pipeline.recording import RecordingError, record_page, recording_name
+
+DEFAULT_DIR = Path("recordings")
+
+
+def add_parser(sub: SubParsers) -> None:
+    rc = sub.add_parser(
+        "record",
+        formatter_class=FORMATTER,
+        help="capture pages live for offline replay (HAR + DOM + expected record)",
+        description="Render each URL live with its site file's actions, a fixed clock, fixed timezone\n"
+        "and locale, and save RECORDINGS/<site>/<name>/: page.har.zip (everything the page loaded),\n"
+        "dom.html (the rendered DOM), expected.json (the extracted record: review it!) and meta.json.\n"
+        "An existing recording of the same name is replaced. See docs/recordings.md.",
+        epilog="examples:\n"
+        "  storyline record http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
+        "  storyline record https://news.example.com/a/1 --site example --name front-story\n"
+        "  storyline record URL --clock 2026-11-27T06:00:00Z",
+    )
+    rc.add_argument("urls", nargs="+", metavar="URL")
+    rc.add_argument("--site", help="site file name (default: chosen by the URL's domain)")
+    rc.add_argument("--name", help="recording folder name (one URL only; default: from the URL's path)")
+    rc.add_argument(
+        "--into",
+        type=Path,
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help="recordings folder (default: recordings/)",
+    )
+    rc.add_argument(
+        "--clock",
+        type=_instant,
+        help="the fixed time the page sees, ISO 8601 (default: now, to the second)",
+    )
+    rc.add_argument("--headed", action="store_true", help="show the browser window")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.name and len(args.urls) > 1:
+        print("error: --name needs exactly one URL", file=sys.stderr)
+        return EXIT_CONFIG
+    sites = registry(args)
+    chosen = {url: sites.choose(url, args.site) for url in args.urls}  # fail before the browser
+    clock = args.clock or datetime.now(UTC).replace(microsecond=0)
+
+    async def go() -> int:
+        asyncio.get_running_loop().set_exception_handler(quiet_driver_loss)
+        failed = 0
+        async with Renderer(headless=not args.headed) as renderer:
+            pipeline = PagePipeline(renderer)
+            for url, site in chosen.items():
+                dest = args.into / site.site / (args.name or recording_name(url))
+                try:
+                    rec = await record_page(pipeline, url, site, dest, clock)
+                except RecordingError as err:
+                    failed += 1
+                    print(f"FAIL {url}: {err}", file=sys.stderr)
+                    continue
+                expected = rec.expected()
+                print(
+                    f"recorded {dest}  ({expected['status']}; "
+                    f"headline {((expected.get('story') or {}).get('headline') or '')[:60]!r})"
+                )
+        return EXIT_FAILED if failed else EXIT_OK
+
+    code = asyncio.run(go())
+    if code == EXIT_OK:
+        print("review each expected.json before committing it (docs/recordings.md)", file=sys.stderr)
+    return code

@@ -1,0 +1,169 @@
+"""`storyline run`: a scrape job from a job file or ad-hoc URLs, to NDJSON and a summary.
+
+`scrape` and `demo` are this same run over a job they build; `execute` is shared by all three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapers.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    FORMATTER,
+    SubParsers,
+    UsageError,
+    add_headed,
+    registry,
+)
+from scrapers.cli.console import Progress, quiet_driver_loss
+from scrapers.config.jobspec import JobSpec, Start, load_job
+from scrapers.config.sitefiles import SiteRegistry
+from scrapers.pipeline.job import JobResult, run_job, summary_path
+
+
+def add_parser(sub: SubParsers) -> None:
+    rn = sub.add_parser(
+        "run",
+        formatter_class=FORMATTER,
+        help="run a scrape job: discovery, retries, politeness, resume",
+        description="Run a scrape job from a job file, or ad hoc from URLs. Every URL ends as exactly one\n"
+        "line in the output; a summary goes to OUT with the suffix .summary.json.\n"
+        "Exit status: 0 all pages ok, 1 some failed, 2 configuration error, 130 interrupted.\n"
+        "Ctrl-C or SIGTERM stops cleanly (in-flight pages get --grace seconds); --resume continues.",
+        epilog="examples:\n"
+        "  storyline run jobs/demo.yaml\n"
+        "  storyline run jobs/demo.yaml --resume\n"
+        "  storyline run --site demo-news --url http://127.0.0.1:8000/news/a --out out/a.ndjson\n"
+        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
+    )
+    rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
+    rn.add_argument("--url", action="append", dest="urls", metavar="URL", help="a URL to scrape (repeatable)")
+    rn.add_argument("--urls-file", type=Path, metavar="FILE", help="URLs to scrape, one per line")
+    rn.add_argument(
+        "--out",
+        type=Path,
+        help="NDJSON output, '-' for standard output (default: the job's output, else out/NAME.ndjson)",
+    )
+    rn.add_argument("--resume", action="store_true", help="continue from OUT: skip pages already recorded")
+    add_job_options(rn)
+
+
+def add_job_options(p: argparse.ArgumentParser) -> None:
+    """The options `run` and `scrape` share; their defaults are the job file's (docs/jobs.md)."""
+    p.add_argument("--site", help="site file for every URL (default: by domain, else generic)")
+    p.add_argument("--concurrency", type=int, help="pages rendered at once (default 4, or the job file's)")
+    p.add_argument("--no-robots", action="store_true", help="do not consult robots.txt")
+    p.add_argument("--user-agent", help="user agent for robots.txt, feeds and sitemaps (and the browser)")
+    p.add_argument("--page-budget-ms", type=int, help="hard time limit per page attempt")
+    p.add_argument(
+        "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
+    )
+    add_headed(p)
+
+
+def apply_options(job: JobSpec, args: argparse.Namespace) -> JobSpec:
+    """The job with the command line's overrides."""
+    politeness: dict[str, Any] = {}
+    if args.concurrency:
+        politeness["concurrency"] = args.concurrency
+    if args.no_robots:
+        politeness["obey_robots"] = False
+    if args.user_agent:
+        politeness["user_agent"] = args.user_agent
+    update: dict[str, Any] = {"politeness": job.politeness.model_copy(update=politeness)}
+    if args.site:
+        update["site"] = args.site
+    if args.page_budget_ms:
+        update["page_budget_ms"] = args.page_budget_ms
+    return job.model_copy(update=update)
+
+
+def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
+    base = Path.cwd()
+    if args.job is not None:
+        if args.urls or args.urls_file:
+            raise UsageError("give a job file or --url/--urls-file, not both")
+        job = load_job(args.job)
+        base = args.job.parent
+    else:
+        urls = list(args.urls or [])
+        if args.urls_file:
+            lines = args.urls_file.read_text(encoding="utf-8").splitlines()
+            urls += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        if not urls:
+            raise UsageError("nothing to scrape: give a job file, --url or --urls-file (see --help)")
+        job = JobSpec(name="run", start=Start(urls=urls))
+    job = apply_options(job, args)
+    out: Path | None
+    if args.out is not None:
+        out = None if str(args.out) == "-" else args.out
+    elif job.output:
+        out = Path(os.path.normpath(base / job.output))  # an absolute output stays as it is
+    else:
+        out = Path("out") / f"{job.name}.ndjson"
+    return job, out
+
+
+def execute(
+    job: JobSpec,
+    out: Path | None,
+    sites: SiteRegistry,
+    *,
+    resume: bool = False,
+    grace_s: float = 10.0,
+    headed: bool = False,
+) -> JobResult:
+    """Run a job with a progress line on a terminal; Ctrl-C stops it cleanly."""
+    if job.site:
+        sites.get(job.site)  # an unknown name fails before a browser starts
+    progress = Progress()
+
+    async def go() -> JobResult:
+        asyncio.get_running_loop().set_exception_handler(quiet_driver_loss)
+        return await run_job(
+            job,
+            out,
+            sites,
+            resume=resume,
+            grace_s=grace_s,
+            headed=headed,
+            on_start=progress.start,
+            on_record=progress,
+        )
+
+    try:
+        return asyncio.run(go())
+    finally:
+        progress.close()
+
+
+def exit_status(result: JobResult) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def report_line(result: JobResult, out: Path | None) -> str:
+    report = result.report
+    counts = ", ".join(f"{k} {v}" for k, v in report["by_status"].items()) or "nothing to do"
+    wrote = f"; wrote {out} and {summary_path(out)}" if out is not None else ""
+    return f"{report['pages']} pages in {report['wall_s']}s ({counts}){wrote}"
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        job, out = _job_from_args(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    result = execute(job, out, registry(args), resume=args.resume, grace_s=args.grace, headed=args.headed)
+    print(report_line(result, out), file=sys.stderr)
+    return exit_status(result)

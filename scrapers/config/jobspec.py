@@ -1,0 +1,87 @@
+"""Job files (`storyline run JOB.yaml`): where to start, limits, politeness, output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PField
+
+from scrapers.config.urls import DEFAULT_DROP
+from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class Start(BaseModel):
+    model_config = _STRICT
+    urls: list[str] = PField(default_factory=list, description="article URLs, scraped as given")
+    listings: list[str] = PField(
+        default_factory=list, description="listing pages read with their site file's 'listing' section"
+    )
+    feeds: list[str] = PField(default_factory=list, description="RSS or Atom feeds")
+    sitemaps: list[str] = PField(
+        default_factory=list, description="sitemaps or sitemap indexes (news sitemaps and .gz included)"
+    )
+    robots: list[str] = PField(
+        default_factory=list, description="site roots whose robots.txt 'Sitemap:' lines are followed"
+    )
+
+
+class Limits(BaseModel):
+    model_config = _STRICT
+    max_pages: int | None = PField(None, ge=1, description="stop discovering after this many article URLs")
+    max_age_hours: float | None = PField(
+        None,
+        gt=0,
+        description="skip feed and sitemap entries older than this (entries without dates are kept)",
+    )
+
+
+class Politeness(BaseModel):
+    model_config = _STRICT
+    concurrency: int = PField(4, ge=1, le=64, description="pages rendered at once, all sites together")
+    obey_robots: bool = PField(
+        True, description="skip pages robots.txt disallows (recorded as kind 'robots')"
+    )
+    user_agent: str = PField("Storyline/0.1 (+news scraper)", description="sent with every request")
+
+
+class Urls(BaseModel):
+    model_config = _STRICT
+    drop_params: list[str] = PField(
+        default_factory=lambda: list(DEFAULT_DROP), description="query parameter globs removed from URLs"
+    )
+    keep_fragment: bool = False
+
+
+class JobSpec(BaseModel):
+    model_config = _STRICT
+    name: str = PField("job", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    site: str | None = PField(None, description="use this site file for every URL (default: by domain)")
+    start: Start = PField(default_factory=Start)
+    limits: Limits = PField(default_factory=Limits)
+    politeness: Politeness = PField(default_factory=Politeness)
+    urls: Urls = PField(default_factory=Urls)
+    output: str | None = PField(None, description="NDJSON output path (relative to the job file)")
+    page_budget_ms: int | None = PField(
+        None, ge=500, description="hard time limit per page attempt (default: the site's render.timeout_ms)"
+    )
+    recycle_after: int = PField(200, ge=1, description="pages per browser before it is replaced")
+
+    @model_validator(mode="after")
+    def _has_start(self) -> JobSpec:
+        s = self.start
+        if not (s.urls or s.listings or s.feeds or s.sitemaps or s.robots):
+            raise ValueError(
+                "a job needs at least one start point (hint: add start.urls, listings, feeds, sitemaps)"
+            )
+        return self
+
+
+def load_job(path: Path) -> JobSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_model(text, str(path), JobSpec)

@@ -1,0 +1,132 @@
+"""Site files: loading them (with one-line errors from yamlconf) and finding one by name or URL."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapers.config.fieldspec import _SITE_ID
+from scrapers.config.renderspec import ACTION_KEYS
+from scrapers.config.sitespec import SiteSpec
+from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
+
+# A site file's problems are config-file problems; the old name stays for readers of the API.
+SiteFileError = ConfigFileError
+__all__ = [
+    "Problem",
+    "SiteFileError",
+    "SiteRegistry",
+    "UnknownSiteError",
+    "load_site_file",
+    "parse_site_text",
+]
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+
+class UnknownSiteError(LookupError):
+    pass
+
+
+def parse_site_text(text: str, path: str) -> SiteSpec:
+    """Parse and validate the text of a site file; `path` is only used in messages."""
+    return parse_model(text, path, SiteSpec, ACTION_KEYS)
+
+
+def load_site_file(path: Path) -> SiteSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_site_text(text, str(path))
+
+
+def default_selectors_dir() -> Path:
+    """STORYLINE_SELECTORS, else ./selectors, else the selectors/ beside the package."""
+    env = os.environ.get("STORYLINE_SELECTORS")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "selectors"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "selectors"
+
+
+def site_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml"))
+        else:
+            yield p
+
+
+class SiteRegistry:
+    """The site files of one directory, found by name or by a URL's host."""
+
+    def __init__(self, sites: Iterable[SiteSpec]) -> None:
+        self._by_name: dict[str, SiteSpec] = {}
+        for s in sites:
+            self._by_name[s.site] = s
+
+    @classmethod
+    def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
+        """Load every site file; raises SiteFileError with every broken file's problems."""
+        directory = directory or default_selectors_dir()
+        sites, problems = [], []
+        for f in site_files([directory]) if directory.is_dir() else []:
+            try:
+                sites.append(load_site_file(f))
+            except SiteFileError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise SiteFileError(problems)
+        return cls(sites)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def get(self, name: str) -> SiteSpec:
+        if name == "generic":
+            return generic_site()
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self.names) or "none"
+            raise UnknownSiteError(f"no site file named {name!r} (known: {known}, generic)") from None
+
+    def choose(self, url: str, name: str | None = None) -> SiteSpec:
+        """The site file for a URL: the one named, else the one claiming its domain, else generic."""
+        if name:
+            return self.get(name)
+        return self.for_url(url) or generic_site()
+
+    def for_url(self, url: str) -> SiteSpec | None:
+        """The site whose domain (or a parent domain) matches the URL's host, most specific first."""
+        host = (urlsplit(url).hostname or "").lower()
+        best: tuple[int, SiteSpec] | None = None
+        for site in self._by_name.values():
+            for d in site.domains:
+                matches = host == d or host.endswith("." + d)
+                if matches and (best is None or len(d) > best[0]):
+                    best = (len(d), site)
+        return best[1] if best else None
+
+
+@functools.cache  # the file is immutable package data and the model is frozen
+def generic_site() -> SiteSpec:
+    """The built-in site file used when no other matches: metadata only."""
+    return load_site_file(BUILTIN_DIR / "generic.yaml")
+
+
+def site_id_problem(name: str) -> str | None:
+    """Why `name` cannot be a site id, or None when it can."""
+    if name == "generic":
+        return "'generic' is the built-in generic extractor's name"
+    if not re.match(_SITE_ID, name):
+        return "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
+    return None

@@ -1,0 +1,98 @@
+"""The story body: paragraphs and sub-headings by the site's selectors, else the shared body
+algorithm (scrapers.generic.body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from parsel import Selector, SelectorList
+
+from scrapers.config.fieldspec import Source
+from scrapers.config.sitespec import BodySpec
+from scrapers.dom import jsonld
+from scrapers.dom.select import select, select_first
+from scrapers.dom.values import clean, element_text
+from scrapers.extract.fields import PageContext
+from scrapers.generic import body as mainbody
+from scrapers.output import record
+
+
+def story_body(
+    spec: BodySpec, scope: Selector | None, doc: PageContext, skip: set[Any]
+) -> tuple[list[record.Section], int, Any]:
+    """Sections of the body, the index of the paragraph selector used (-1: none matched; one
+    past the last selector: the automatic body), and the container found automatically."""
+    sources = spec.paragraphs.sources() if spec.paragraphs is not None else []
+    sections, index = _body_by_selectors(spec, sources, scope, doc, skip)
+    if sections or not spec.auto or scope is None:
+        return sections, index, None
+    found, container = mainbody.body_sections(scope.root, skip)
+    auto = [record.Section(heading=h, paragraphs=ps) for h, ps in found]
+    return auto, (len(sources) if auto else -1), container
+
+
+def _body_by_selectors(
+    spec: BodySpec, sources: list[Source], scope: Selector | None, doc: PageContext, skip: set[Any]
+) -> tuple[list[record.Section], int]:
+    for index, src in enumerate(sources):
+        if src.jsonld is not None:
+            texts = jsonld.lookup(doc.jsonld, src.jsonld)
+            paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
+            if paras:
+                return [record.Section(heading=None, paragraphs=paras)], index
+        elif src.meta is None and scope is not None:
+            found = select(scope, src)
+            if found:
+                heads = select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
+                paras = [s.root for s in found if not _overlaps(s.root, skip)]
+                sections = _sections(scope, [s.root for s in heads], paras)
+                if sections:
+                    return sections, index
+    return [], -1
+
+
+def _overlaps(node: Any, skip: set[Any]) -> bool:
+    """True when `node` is, contains or sits inside an element in `skip`."""
+    if not skip or not isinstance(node, etree._Element):
+        return False
+    return any(n in skip for n in node.iter()) or any(a in skip for a in node.iterancestors())
+
+
+def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[record.Section]:
+    nodes = [n for n in heads + paras if isinstance(n, etree._Element)]
+    chosen = set(nodes)
+    head_set = set(heads)
+    # Document order; a node inside another chosen node is part of that one.
+    order: dict[Any, int] = {}
+    for i, n in enumerate(scope.root.iter()):
+        if n in chosen:
+            order[n] = i
+            if len(order) == len(chosen):
+                break  # the rest of the page cannot change the order
+    sections: list[record.Section] = []
+    for node in sorted(chosen, key=lambda n: order.get(n, 0)):
+        if _inside(node, chosen, scope.root):
+            continue
+        text = element_text(node)
+        if not text:
+            continue
+        if node in head_set:
+            sections.append(record.Section(heading=text, paragraphs=[]))
+        else:
+            if not sections:
+                sections.append(record.Section(heading=None, paragraphs=[]))
+            sections[-1].paragraphs.append(text)
+    return [s for s in sections if s.paragraphs or s.heading]
+
+
+def _inside(node: Any, chosen: set[Any], stop: Any) -> bool:
+    """Whether an ancestor of `node` up to `stop` is chosen (walking no further than the scope)."""
+    parent = node.getparent()
+    while parent is not None:
+        if parent in chosen:
+            return True
+        if parent is stop:
+            return False
+        parent = parent.getparent()
+    return False

@@ -1,0 +1,182 @@
+"""Extraction: HTML + final URL + site file -> story, widgets, page fields.
+
+A pure function with no browser, so it runs the same on a live rendering, a recording or a
+page saved to disk. One algorithm serves every site file; the files differ only in their
+selectors. `extract` reads as its recipe: each step takes what it needs and returns what it found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from lxml import etree
+from parsel import Selector
+
+from scrapers.config.fieldspec import Field
+from scrapers.config.sitespec import LeadImageSpec, SiteSpec, StorySpec
+from scrapers.dom import jsonld
+from scrapers.dom.parse import drop, parse_html
+from scrapers.dom.select import select, select_first
+from scrapers.extract.blocks import declared_widgets, detected_widgets, page_fields
+from scrapers.extract.body import story_body
+from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field
+from scrapers.generic import headline as generic
+from scrapers.output import record
+
+META_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics")
+
+
+@dataclass
+class Extraction:
+    extractor: Literal["selectors", "generic"]
+    site: str | None
+    story: record.Story
+    widgets: list[record.Widget]
+    page: record.Page
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Field values found on a page, which selector of each matched, and the required ones missing."""
+
+    values: dict[str, Value]
+    matched: dict[str, int]
+    missing: list[str]
+
+
+def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
+    """Extract one page (its HTML, or a tree from `parse_html` nobody else still needs: story
+    excludes edit it). Never raises on page content; selectors were checked when loading."""
+    root = html if isinstance(html, Selector) else parse_html(html)
+    doc = PageContext.of(root, final_url, site.render.timezone)
+    spec = site.story
+    # 1. Around the story, read before step 2 edits the tree.
+    page, page_missing = page_fields(site, doc)
+    widgets, widget_missing = declared_widgets(site, doc)
+    # 2. The story's scope, without its excluded parts.
+    scope, scope_missing = story_scope(spec, doc)
+    # 3. Its fields; the standfirst's elements are remembered so the body does not repeat them.
+    standfirst: set[Any] = set()
+    meta = story_fields(spec, scope, doc, standfirst)
+    if site.extractor == "generic":
+        meta = generic_fixes(meta, doc)
+    lead, lead_found = lead_image(spec.lead_image, scope, doc)
+    custom = story_fields(spec.fields, scope, doc, prefix="fields.")
+    # 4. The body, then widgets found by their shape, outside it.
+    body, body_index, container = (
+        story_body(spec.body, scope, doc, standfirst) if spec.body else ([], -1, None)
+    )
+    if site.detect_widgets:
+        widgets += detected_widgets(doc, container, {w.name for w in widgets})
+    body_missing = (
+        ["body"] if spec.body and spec.body.required and not any(s.paragraphs for s in body) else []
+    )
+    # 5. The story as the record carries it.
+    matched = {**meta.matched, **lead_found.matched, **custom.matched}
+    if body_index >= 0:
+        matched["body"] = body_index
+    story = build_story(meta.values, lead, custom.values, body, matched)
+    missing = page_missing + widget_missing + scope_missing + meta.missing + lead_found.missing
+    return Extraction(
+        extractor=site.extractor,
+        site=None if site.extractor == "generic" else site.site,
+        story=story,
+        widgets=widgets,
+        page=page,
+        missing=missing + custom.missing + body_missing,
+    )
+
+
+def story_scope(spec: StorySpec, doc: PageContext) -> tuple[Selector | None, list[str]]:
+    """The element the story's selectors search (the page when no root is set), with its
+    excluded parts removed; None and ["story.root"] when the root is not on the page."""
+    scope: Selector = doc.root
+    if spec.root is not None:
+        found, _ = select_first(doc.root, spec.root)
+        if not found:
+            return None, ["story.root"]
+        scope = found[0]
+    for ex in spec.exclude:
+        for sel in select(scope, ex):
+            if isinstance(sel.root, etree._Element):
+                drop(sel.root)
+    return scope, []
+
+
+def story_fields(
+    fields: StorySpec | dict[str, Field],
+    scope: Selector | None,
+    doc: PageContext,
+    standfirst: set[Any] | None = None,
+    prefix: str = "",
+) -> Found:
+    """The story's metadata fields (or its custom `fields`), each by its selectors in order."""
+    specs = {n: getattr(fields, n) for n in META_FIELDS} if isinstance(fields, StorySpec) else fields
+    values: dict[str, Value] = {}
+    matched: dict[str, int] = {}
+    missing: list[str] = []
+    for name, f in specs.items():
+        if f is None:
+            continue
+        got = eval_field(f, scope, doc, standfirst if name == "summary" else None)
+        if got is None:
+            if f.required:
+                missing.append(prefix + name)
+            continue
+        values[name], matched[prefix + name] = got
+    return Found(values, matched, missing)
+
+
+def generic_fixes(found: Found, doc: PageContext) -> Found:
+    """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
+    names = [n for n in doc.head.metas.get("og:site_name", []) if n]
+    names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
+    host = urlsplit(doc.url).hostname or ""
+    values = dict(found.values)
+    headline = generic.better_headline(as_str(values.get("headline")), names, host, doc.head.title)
+    if headline is None:
+        values.pop("headline", None)
+    else:
+        values["headline"] = headline
+    if "published" not in values and (when := generic.fallback_published(doc.root.root, doc.url, doc.tz)):
+        values["published"] = when
+    return Found(values, found.matched, found.missing)
+
+
+def lead_image(
+    spec: LeadImageSpec | None, scope: Selector | None, doc: PageContext
+) -> tuple[record.LeadImage | None, Found]:
+    if spec is None:
+        return None, Found({}, {}, [])
+    parts = {"url": spec.url, "caption": spec.caption, "credit": spec.credit}
+    found = story_fields({k: v for k, v in parts.items() if v is not None}, scope, doc, prefix="lead_image.")
+    image = record.LeadImage(**{k: as_str(found.values.get(k)) for k in parts})
+    return (image if image.url is not None or image.caption is not None else None), found
+
+
+def build_story(
+    values: dict[str, Value],
+    lead: record.LeadImage | None,
+    custom: dict[str, Value],
+    body: list[record.Section],
+    matched: dict[str, int],
+) -> record.Story:
+    summary = as_str(values.get("summary"))
+    text = "\n\n".join(([summary] if summary else []) + [p for s in body for p in s.paragraphs])
+    return record.Story(
+        headline=as_str(values.get("headline")),
+        summary=summary,
+        authors=as_list(values.get("authors")),
+        published=as_str(values.get("published")),
+        modified=as_str(values.get("modified")),
+        section=as_str(values.get("section")),
+        topics=as_list(values.get("topics")),
+        lead_image=lead,
+        body=body,
+        text=text,
+        fields=dict(custom),
+        matched=matched,
+    )

@@ -1,0 +1,334 @@
+"""Finding the story's body on a page nobody wrote a site file for.
+
+One shared algorithm (the way fundus shares one body parser among its publishers):
+
+1. every paragraph-like block (`p`, headings, list items, quotes, text-only `div`s) outside
+   obvious chrome (nav, aside, footer, figure captions, share bars, promos...) is a candidate;
+2. each candidate's text, less its linked text, scores its parent fully and its grandparent
+   by half; the best-scoring element is the story's container;
+3. the body is the candidates inside that container, in document order, without in-body
+   clutter (captions, "Read more:" promos, newsletter boxes, related lists), split into
+   sections at sub-headings.
+
+It returns elements, not just text, so `suggest` can turn the choice into selectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from lxml import etree
+
+from scrapers.dom.values import clean, element_text
+
+Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
+
+HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_PARA_TAGS = frozenset({"p", "li", "blockquote", "pre", "dd"}) | HEADINGS
+_TEXT_DIVS = frozenset({"div", "section", "td", "span", "font", "article"})
+_BLOCKS = frozenset(
+    {
+        "p", "div", "section", "article", "ul", "ol", "li", "table", "blockquote", "figure",
+        "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dl", "header", "footer", "aside", "nav", "form",
+    }
+)  # fmt: skip
+# Never part of a story, whatever their text.
+_CHROME_TAGS = frozenset(
+    {
+        "nav", "aside", "footer", "form", "button", "figcaption", "figure", "noscript", "script",
+        "style", "template", "svg", "select", "iframe", "dialog", "label", "menu", "time", "h1",
+    }
+)  # fmt: skip
+# Distinctive words: a class or id starting with one is furniture ("relatedArticles").
+_CHROME_WORDS = (
+    r"share|sharing|social|related|recommend|promo|newsletter|subscri|signup|sign-up|caption|credit"
+    r"|byline|breadcrumb|comment|advert|sponsor|outbrain|taboola|most-?read|most-?popular"
+    r"|trending|sidebar|toolbar|cookie|consent|paywall|teaser|further-?reading"
+    r"|read-?more|read-?next|more-?stories|disclaimer|copyright|footnote|masthead|popup|overlay"
+    r"|tooltip|visually-?hidden|sr-only|screen-?reader|skip-?link|pagination|dateline|timestamp"
+    r"|article-?meta|post-?meta|inline-?ad|ad-?slot|ad-?container|ad-?wrapper|gpt-?ad|video-?player"
+)
+_CHROME_RE = re.compile(rf"(^|[\s_-])({_CHROME_WORDS})", re.I)
+# Short words: only as a whole part of a name ("nav", "site-header"), not inside "pageRow".
+_CHROME_PARTS = (
+    r"nav|navbar|menu|header|footer|banner|modal|print|hidden|tags|topics|keywords|author|meta|embed"
+    r"|dfp|pager|popular|rail|right-rail|left-rail|aside"
+)
+_CHROME_PART_RE = re.compile(rf"(^|[\s_-])({_CHROME_PARTS})($|[\s_-])", re.I)
+_AD_RE = re.compile(r"(^|[\s_-])(ad|ads)($|[\s_-])", re.I)
+# Class names that also say "story here" outweigh a chrome word (like "article-header-wrap").
+_STORY_RE = re.compile(r"article|body|content|main|story|entry|post|text|column|prose", re.I)
+# Paragraph texts that are in-body clutter rather than story.
+CLUTTER_RE = re.compile(
+    r"^(read more|read also|also read|see also|related|recommended|more on this|more from|"
+    r"click here|sign up|subscribe|follow us|follow .{0,30} on (twitter|facebook|instagram)|share this|"
+    r"advertisement|sponsored|copyright|©|\(c\) \d{4}|all rights reserved|image:|photo:|"
+    r"getty images|credit:|watch:|listen:|download the|get the app|this article (was|is) "
+    r"(originally|first) published|we use cookies|you might also like|more stories|trending now|"
+    r"don'?t miss\\W*$|by submitting this form|your personal data|\[javascript protected)",
+    re.I,
+)
+# A short block that only names a widget: the story has ended when one follows it.
+_END_RE = re.compile(
+    r"^(most popular|most read|most viewed|related( articles| stories| coverage| content| posts)?|"
+    r"more (from|on|stories|news)\b.*|recommended( for you)?|you (may|might) also like|trending( now)?|"
+    r"elsewhere on\b.*|read next|what to read next|popular now|latest (news|stories)|top stories|"
+    r"editor'?s picks|leave a (comment|reply)|comments?)\W*$",
+    re.I,
+)
+# Captions and credits that sit inside a body as plain paragraphs.
+_CAPTION_RE = re.compile(
+    r"(\((image|photo|picture|credit|pictures|video)s?:[^)]*\)|\|\s*getty images|getty images\s*$)\s*$", re.I
+)
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", ")", ":", "…", "。", "！", "？", "」")
+MIN_CHARS = 25  # a candidate shorter than this only scores when punctuated like a sentence
+
+
+@dataclass
+class BodyGuess:
+    """The chosen container and its body blocks (headings included), in document order."""
+
+    container: Element | None
+    blocks: list[Element] = field(default_factory=list)
+    headings: set[Element] = field(default_factory=set)
+    texts: dict[Element, str] = field(default_factory=dict)
+    score: float = 0.0
+
+    def sections(self) -> list[tuple[str | None, list[str]]]:
+        out: list[tuple[str | None, list[str]]] = []
+        for el in self.blocks:
+            text = self.texts[el]
+            if el in self.headings:
+                out.append((text, []))
+            else:
+                if not out:
+                    out.append((None, []))
+                out[-1][1].append(text)
+        return [(h, ps) for h, ps in out if ps or h is None]
+
+
+def _attrs(el: Element) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')} {el.get('itemprop', '')}"
+
+
+def is_chrome(el: Element) -> bool:
+    """Whether the element itself is page furniture (by tag, role, class or id)."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _CHROME_TAGS:
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style", "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    attrs = _attrs(el)
+    if el.get("itemprop") in ("articleBody", "text"):
+        return False
+    if _AD_RE.search(attrs):
+        return True
+    if (_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs):
+        return True
+    return el.get("role") in (
+        "navigation",
+        "complementary",
+        "contentinfo",
+        "banner",
+        "menu",
+        "dialog",
+    )
+
+
+def _chrome_below(root: Element, blocks: list[tuple[Element, str]]) -> set[Element]:
+    """Every chrome element, for quick 'inside chrome?' checks (body/html never count).
+
+    A class name is only a hint: layout wrappers get called "container-sidebar" or
+    "pg-rail-tall__body" too. An element named like furniture that holds three or more
+    real paragraphs (100+ characters, few links) is not treated as furniture.
+    """
+    story_paras: dict[Element, int] = {}
+    for el, text in blocks:
+        if len(text) >= 100 and _link_chars(el) < 0.2 * len(text):
+            node = el.getparent()
+            while node is not None:
+                story_paras[node] = story_paras.get(node, 0) + 1
+                node = node.getparent()
+    out = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body") or not is_chrome(el):
+            continue
+        if el.tag not in _CHROME_TAGS and story_paras.get(el, 0) >= 3:
+            continue
+        out.add(el)
+    return out
+
+
+def _inside(el: Element, marked: Container[Element], stop: Element | None = None) -> bool:
+    node: Element | None = el
+    while node is not None and node is not stop:
+        if node in marked:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _link_chars(el: Element) -> int:
+    return sum(len(clean(element_text(a))) for a in el.iter("a"))
+
+
+def _has_block_child(el: Element) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el)
+
+
+def _blocks(root: Element) -> list[tuple[Element, str]]:
+    """Paragraph-like elements with their text, in document order."""
+    out: list[tuple[Element, str]] = []
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _PARA_TAGS:
+            if tag in ("li", "blockquote", "dd") and _has_block_child(el):
+                continue  # its inner paragraphs are the candidates
+        elif tag in _TEXT_DIVS:
+            if _has_block_child(el) or not (el.text or "").strip():
+                continue  # only text-bearing leaves: <div>Text<br>more text</div>
+        else:
+            continue
+        text = clean(element_text(el))
+        if text:
+            out.append((el, text))
+    return out
+
+
+def guess_body(root: Element) -> BodyGuess:
+    """The story's body on `root` (an lxml tree), or an empty guess."""
+    blocks = _blocks(root)
+    chrome = _chrome_below(root, blocks)
+    cands = [(el, text) for el, text in blocks if not _inside(el, chrome)]
+    scores: dict[Element, float] = {}
+    valued: list[tuple[Element, float]] = []
+    for el, text in cands:
+        if el.tag in HEADINGS or el.tag == "li":
+            continue
+        n = len(text)
+        if n < MIN_CHARS and not text.endswith((".", "!", "?", '"', "”")):
+            continue
+        linked = _link_chars(el)
+        if linked > 0.5 * n:
+            continue
+        value = n - linked + 10 * text.count(". ")
+        valued.append((el, value))
+        parent = el.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + value
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + value * 0.5
+    if not scores:
+        return BodyGuess(None)
+    container = max(scores, key=lambda e: scores[e])
+    # Stories split into several blocks (one per ad slot, say) have their best block as
+    # the top scorer: climb while an ancestor holds clearly more story text.
+    totals = _story_totals(valued)
+    node = container.getparent()
+    while node is not None and node.tag not in ("body", "html") and node not in chrome:
+        if totals.get(node, 0) >= 1.2 * totals.get(container, 0):
+            container = node
+        node = node.getparent()
+    return _collect(container, cands, chrome, scores.get(container, 0.0))
+
+
+def _story_totals(valued: list[tuple[Element, float]]) -> dict[Element, float]:
+    """Each element's story text below it, at full weight (for climbing, not choosing)."""
+    totals: dict[Element, float] = {}
+    for el, value in valued:
+        node = el.getparent()
+        while node is not None:
+            totals[node] = totals.get(node, 0.0) + value
+            node = node.getparent()
+    return totals
+
+
+def _collect(
+    container: Element, cands: Iterable[tuple[Element, str]], chrome: set[Element], score: float
+) -> BodyGuess:
+    guess = BodyGuess(container, score=score)
+    inside = {el for el in container.iter()}
+    for el, text in cands:
+        if el not in inside or _inside(el, chrome, container.getparent()):
+            continue
+        if _inside(el.getparent(), guess.texts.keys(), container):  # inside a block already taken
+            continue
+        if _is_clutter(text):
+            continue
+        n = len(text)
+        linked = _link_chars(el)
+        if el.tag in HEADINGS:
+            if n > 200 or linked > 0.5 * n:
+                continue
+            guess.headings.add(el)
+        else:
+            if linked > 0.6 * n and n < 300:
+                continue  # a related link or a list of them
+            if el.tag == "li" and n < MIN_CHARS:
+                continue
+            if _lone_words(text):
+                continue
+        guess.blocks.append(el)
+        guess.texts[el] = text
+    # Headings with nothing after them (a trailing "Related" heading) are not sections.
+    while guess.blocks and guess.blocks[-1] in guess.headings:
+        guess.headings.discard(guess.blocks.pop())
+    return guess
+
+
+def _is_clutter(text: str) -> bool:
+    """A widget's title ("Most popular"), an in-body promo, or a caption."""
+    return bool(_END_RE.match(text) or CLUTTER_RE.match(text) or _CAPTION_RE.search(text))
+
+
+def _lone_words(text: str) -> bool:
+    """ "Share", "By", "LEARN MORE", a name on its own: short, unpunctuated, not a sentence."""
+    n = len(text)
+    short = len(text.split()) < 4 if " " in text else n < 10  # scripts without spaces count characters
+    return n < 40 and not text.endswith(_SENTENCE_END) and (short or text.isupper())
+
+
+def keep_text(text: str) -> bool:
+    """The text-level part of the clutter rules, for paragraphs found by other means."""
+    return bool(text) and not _is_clutter(text) and not _lone_words(text)
+
+
+# Below this much text our own guess may have missed the story: ask trafilatura too.
+SECOND_OPINION_CHARS = 2000
+
+
+def body_sections(
+    root: Element, skip: set[Element] | None = None
+) -> tuple[list[tuple[str | None, list[str]]], Element | None]:
+    """Sections of the story body and the container they came from (None: trafilatura's).
+
+    Our guess stands unless it is short and trafilatura finds more than twice as much text;
+    then trafilatura's paragraphs, passed through the same clutter rules, are used.
+    """
+    guess = guess_body(root)
+    if skip:
+        guess.blocks = [b for b in guess.blocks if not _inside(b, skip)]
+    ours = guess.sections()
+    size = sum(len(guess.texts[b]) for b in guess.blocks)
+    if size >= SECOND_OPINION_CHARS:
+        return ours, guess.container
+    theirs = _trafilatura_paragraphs(root)
+    if sum(len(t) for t in theirs) > 2 * size:
+        return [(None, theirs)], None
+    return ours, guess.container
+
+
+def _trafilatura_paragraphs(root: Element) -> list[str]:
+    import trafilatura  # only when our own guess is in doubt: it is the slower path
+
+    # A copy as text: trafilatura cleans the tree it is given, and ours is still in use.
+    text = trafilatura.extract(etree.tostring(root, encoding="unicode"), include_comments=False)
+    return [line for line in (clean(x) for x in (text or "").splitlines()) if keep_text(line)]

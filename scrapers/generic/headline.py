@@ -1,0 +1,104 @@
+"""The parts of generic extraction that selectors cannot say: a headline without the site's
+name and section after it, and where else a date may hide.
+
+Used only for pages no site file claims (`extractor: "generic"`); the field order itself
+stays declarative in `builtin/generic.yaml`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+from typing import Any, TypeAlias
+
+from lxml import etree
+
+from scrapers.dom.values import clean, to_datetime
+
+Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
+
+# Where a <title> or og:title puts what follows the headline: " | Site", " - Site", "ㅣ한국일보".
+_SEP = re.compile(r"\s+[|\-–—·•»*/]\s+|\s*[|ㅣ｜]\s*")
+_GLUED_DASH = re.compile(r"(?<=[^\x00-\x7f])-(?=\S{1,12}$)")  # "...커졌다-정치": a section glued on
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+
+
+def _norm(text: str) -> str:
+    """Letters and digits only, umlauts spelt out: "Börsen-Zeitung" and boersen-zeitung.de agree."""
+    text = text.lower().translate(_SPELL)
+    return "".join(c for c in text if c.isalnum())
+
+
+_SPELL = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def site_tokens(site_names: list[str], host: str) -> list[str]:
+    """How a site may name itself: its declared names and its host's labels ("bild" of www.bild.de)."""
+    labels = host.lower().split(".")
+    labels = [lab for lab in labels[:-1] if lab not in ("www", "m", "amp", "co", "com", "news")] or labels
+    return [t for t in {_norm(n) for n in site_names} | {_norm(lab) for lab in labels} if len(t) >= 2]
+
+
+def _names_site(segment: str, tokens: list[str]) -> bool:
+    seg = _norm(segment)
+    if not seg or len(segment) > 40:
+        return False
+    return any(seg == t or (len(t) >= 4 and t in seg) or (len(seg) >= 4 and seg in t) for t in tokens)
+
+
+def strip_site_suffix(
+    title: str, tokens: list[str], furniture: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """`title` without trailing segments that name the site ("| BILD.de", "– DW", "| DW | 28.04.2023")
+    and, once one did, the section names just before them ("| Sport | BILD.de", "-정치ㅣ한국일보");
+    a segment in `furniture` (normalised) goes too. Returns the text and the segments dropped."""
+    text, dropped = title.strip(), list[str]()
+    while True:
+        seps = list(_SEP.finditer(text))
+        if not seps and dropped:
+            seps = list(_GLUED_DASH.finditer(text))
+        if not seps:
+            break
+        last = seps[-1]
+        head, segment = text[: last.start()].strip(), text[last.end() :].strip()
+        if len(head.split()) < 2 and len(head) < 8:
+            break  # what would be left is no headline
+        site = _names_site(segment, tokens) or bool(_DATE.match(segment)) or _norm(segment) in furniture
+        if not (site or (dropped and len(segment) <= 20 and len(segment.split()) <= 2)):
+            break  # else: a section name between the headline and the site's name
+        text = head
+        dropped.append(segment)
+    return re.sub(r"[\s|｜ㅣ:：\-–—·•*]+$", "", text) or title, dropped
+
+
+def better_headline(
+    chosen: str | None, site_names: list[str], host: str, page_title: str | None
+) -> str | None:
+    """Our headline without HTML entities left in it or the site's name and section after it.
+    The page's <title> shows what this site appends ("| Sport | BILD.de"): that goes wherever
+    it trails the chosen headline."""
+    if not chosen:
+        return chosen
+    if "&" in chosen and _ENTITY.search(chosen):  # JSON-LD written with HTML entities in it
+        chosen = clean(html.unescape(chosen))
+    tokens = site_tokens(site_names, host)
+    furniture = frozenset(_norm(s) for s in strip_site_suffix(page_title or "", tokens)[1])
+    return strip_site_suffix(chosen, tokens, furniture)[0]
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def fallback_published(root: Element, url: str, tz: str) -> str | None:
+    """A publication date found by htmldate's page-wide search (date only, usually)."""
+    html = etree.tostring(root, encoding="unicode")  # htmldate cleans the tree it is given
+    try:
+        from htmldate import find_date  # trafilatura's date finder: only when nothing else said
+    except ImportError:
+        return None
+    with contextlib.suppress(Exception):  # htmldate raises on odd markup; then there is no date
+        found = find_date(html, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+        if found:
+            return to_datetime(found, tz)
+    return None

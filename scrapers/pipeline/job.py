@@ -1,0 +1,136 @@
+"""One scrape job from start to summary: discovery, the runner over the page pipeline, the
+summary file. `run`, `scrape` and `demo` all end up here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapers.browser.renderer import Renderer
+from scrapers.config.jobspec import JobSpec
+from scrapers.config.sitefiles import SiteRegistry
+from scrapers.output.logs import get_logger
+from scrapers.output.record import Record
+from scrapers.output.resume import ResumeState, prepare_resume
+from scrapers.output.sink import NdjsonSink
+from scrapers.pipeline.discover import Discoverer
+from scrapers.pipeline.fetch import fetch_bytes
+from scrapers.pipeline.page import PagePipeline, PipelineOptions
+from scrapers.pipeline.records import now_utc
+from scrapers.pipeline.runner import JobRunner
+from scrapers.pipeline.summary import Summary
+
+log = get_logger("storyline.run")
+
+
+@dataclass(frozen=True)
+class JobResult:
+    report: dict[str, Any]
+    interrupted: bool
+
+    @property
+    def failed(self) -> int:
+        return int(self.report["by_status"].get("error", 0))
+
+
+def summary_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".summary.json")
+
+
+def pipeline_options(job: JobSpec) -> PipelineOptions:
+    ua = job.politeness.user_agent
+    return PipelineOptions(
+        obey_robots=job.politeness.obey_robots,
+        user_agent=ua,
+        page_budget_ms=job.page_budget_ms,
+        # Chromium's own user agent unless the job names one (a site file's render.user_agent wins).
+        browser_user_agent=ua if "user_agent" in job.politeness.model_fields_set else None,
+    )
+
+
+@contextlib.contextmanager
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM become a clean stop: pages in flight finish, the rest are recorded."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        yield
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _resume_state(out: Path) -> ResumeState:
+    state = prepare_resume(out)
+    log.info(
+        "resuming",
+        out=str(out),
+        kept=state.kept,
+        torn=state.dropped_torn,
+        interrupted=state.dropped_interrupted,
+    )
+    return state
+
+
+async def run_job(
+    job: JobSpec,
+    out: Path | None,
+    registry: SiteRegistry,
+    *,
+    resume: bool = False,
+    grace_s: float = 10.0,
+    headed: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_record: Callable[[Record], None] | None = None,
+) -> JobResult:
+    """Run the job; records go to `out` (None: standard output) and the summary beside it."""
+    started_at, t0 = now_utc(), time.monotonic()
+    state = _resume_state(out) if resume and out is not None else None
+    summary = Summary()
+    async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
+        pipeline = PagePipeline(renderer, pipeline_options(job), on_attempt=summary.attempt)
+        with NdjsonSink(out, append=state is not None) as sink:
+            runner = JobRunner(
+                registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, on_record, summary
+            )
+            # From here on a stop request is the runner's: discovery ends early, pages are recorded.
+            with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
+                ua = job.politeness.user_agent
+                discovery = await Discoverer(
+                    job,
+                    lambda u: registry.choose(u, job.site),
+                    lambda u: fetch_bytes(u, ua),
+                    pipeline.render_judged,
+                    runner.stopping,
+                ).run()
+                done = state.done if state else set()
+                todo = [u for u in discovery.urls if u not in done]
+                if on_start is not None:
+                    on_start(len(todo))
+                await runner.run(todo)
+        report = summary.to_dict(
+            job=job.name,
+            output=str(out) if out is not None else "-",
+            started_at=started_at,
+            finished_at=now_utc(),
+            wall_s=round(time.monotonic() - t0, 2),
+            interrupted=runner.interrupted,
+            discovered=len(discovery.urls),
+            skipped_already_done=len(discovery.urls) - len(todo),
+            discovery_problems=discovery.problems,
+            browser={"version": renderer.version, "launches": renderer.launches},
+        )
+    if out is not None:
+        summary_path(out).write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
+    return JobResult(report, runner.interrupted)

@@ -1,0 +1,270 @@
+"""The page pipeline: one URL (or one saved page) and its site file in, exactly one record out.
+
+Every command that produces records goes through here (`run`, `scrape`, `demo`, `record`,
+`replay`, `suggest`, `extract`). The steps, in order:
+
+1. robots.txt (`RobotsPolicy`), then per attempt (`RetryPolicy`) inside the per-domain gate
+   (`DomainGate`):
+2. render (`Renderer`), bounded by the page budget;
+3. judge (`judge`): a challenge page is `blocked`, an HTTP error is `http`, a page that never
+   became ready is `timeout`, whatever the status code;
+4. extract in a worker thread, within what is left of the budget;
+5. build the record (`records`). Failures are `PageError`s until step 5 turns them into the
+   error record; nothing else builds records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from parsel import Selector
+
+from scrapers.browser.renderer import OPEN_PAGE_TIMEOUT_S, Prepare, RenderedPage, Renderer
+from scrapers.config.renderspec import RenderSpec
+from scrapers.config.sitespec import SiteSpec
+from scrapers.dom.parse import parse_html
+from scrapers.errors import ErrorKind, PageError
+from scrapers.extract.recipe import Extraction, extract
+from scrapers.output.logs import get_logger
+from scrapers.output.record import Record
+from scrapers.pipeline.challenge import at_first_sight, challenge_reason
+from scrapers.pipeline.policies import DomainGate, RetryPolicy, RobotsPolicy
+from scrapers.pipeline.records import error_record, interrupted_record, now_utc, story_record, unexpected
+
+log = get_logger("storyline.page")
+
+DEFAULT_USER_AGENT = "Storyline/0.1 (+news scraper)"
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How pages are fetched; the defaults are the documented ones (docs/jobs.md)."""
+
+    obey_robots: bool = True
+    user_agent: str = DEFAULT_USER_AGENT  # for robots.txt (and feeds, sitemaps in discovery)
+    page_budget_ms: int | None = None  # default: the site file's render.timeout_ms
+    browser_user_agent: str | None = None  # for pages whose site file sets none
+    attempts: int | None = None  # default: the site file's fetch.attempts
+
+
+@dataclass(frozen=True)
+class PageResult:
+    record: Record
+    attempts: int
+    html: str | None = None  # the rendered DOM, when a render succeeded
+
+
+@dataclass(frozen=True)
+class SeenPage:
+    """A page as the judge sees it: rendered now, or saved earlier."""
+
+    url: str
+    html: str
+    final_url: str
+    http_status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    not_ready: str | None = None
+    render_ms: int = 0
+
+    @classmethod
+    def rendered(cls, url: str, page: RenderedPage) -> SeenPage:
+        return cls(
+            url, page.html, page.final_url, page.http_status, page.headers, page.not_ready, page.render_ms
+        )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
+    """Raise the PageError this page ends in, if any: challenge, HTTP error, never ready."""
+    where: dict[str, Any] = {"http_status": page.http_status, "final_url": page.final_url}
+    if reason := challenge_reason(page.html, doc, page.headers, site.fetch.blocked):
+        raise PageError("blocked", reason, render_ms=page.render_ms, **where)
+    status = page.http_status
+    if status is not None and status >= 400:
+        retry_after = parse_retry_after(page.headers.get("retry-after"))
+        raise PageError(
+            "http",
+            f"HTTP {status} for {page.final_url}",
+            retry_after=retry_after,
+            render_ms=page.render_ms,
+            **where,
+        )
+    if page.not_ready:
+        raise PageError("timeout", page.not_ready, render_ms=page.render_ms, **where)
+
+
+def judge_and_extract(page: SeenPage, site: SiteSpec) -> Extraction:
+    """Steps 3 and 4 on one parse of the page: raises PageError, never anything else."""
+    doc = parse_html(page.html)
+    judge(page, doc, site)
+    try:
+        return extract(doc, page.final_url, site)
+    except Exception as exc:  # a bug must not lose the page: it becomes its record
+        raise PageError(
+            "content",
+            f"extraction failed: {type(exc).__name__}: {exc}",
+            http_status=page.http_status,
+            final_url=page.final_url,
+            render_ms=page.render_ms,
+        ) from exc
+
+
+def process_saved(page: SeenPage, site: SiteSpec, fetched_at: str | None = None) -> Record:
+    """The pipeline for a page already in hand (saved HTML): judge, extract, record."""
+    fetched_at = fetched_at or now_utc()
+    t0 = time.perf_counter()
+    try:
+        ex = judge_and_extract(page, site)
+    except PageError as err:
+        return error_record(page.url, site, err, attempts=1, fetched_at=fetched_at)
+    return story_record(
+        page.url,
+        ex,
+        final_url=page.final_url,
+        http_status=page.http_status,
+        fetched_at=fetched_at,
+        render_ms=page.render_ms,
+        extract_ms=int((time.perf_counter() - t0) * 1000),
+    )
+
+
+class PagePipeline:
+    """Live pages: robots, gate, retries, render, judge, extract, record (see the module doc)."""
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        options: PipelineOptions | None = None,
+        *,
+        stopping: asyncio.Event | None = None,
+        on_attempt: Callable[[int], None] | None = None,
+    ) -> None:
+        self.renderer = renderer
+        self.options = options or PipelineOptions()
+        self.stopping = stopping or asyncio.Event()
+        self._on_attempt = on_attempt or (lambda ms: None)
+        self._robots = RobotsPolicy(self.options.user_agent) if self.options.obey_robots else None
+        self._gate = DomainGate()
+
+    async def run(
+        self,
+        url: str,
+        site: SiteSpec,
+        *,
+        prepare: Prepare | None = None,
+        har_path: Path | None = None,
+        fetched_at: str | None = None,
+    ) -> PageResult:
+        """Exactly one record for `url`, whatever happens (cancellation aside)."""
+        fetched_at = fetched_at or now_utc()
+        t0 = time.monotonic()
+        attempts = 0
+        failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
+        html: str | None = None
+        try:
+            delay = site.fetch.min_delay_ms / 1000
+            if self._robots is not None:
+                delay = max(delay, await self._robots.check(url))
+            retry = RetryPolicy(self.options.attempts or site.fetch.attempts, self.stopping.is_set)
+            async for attempt in retry.retrying():
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    async with self._gate.slot(url, site.fetch.max_concurrent, delay):
+                        try:
+                            rec, html = await self._attempt(url, site, fetched_at, prepare, har_path)
+                        except PageError as exc:
+                            failures.append(exc.kind)
+                            self._on_attempt(exc.render_ms)
+                            raise
+                    self._on_attempt(rec.timings_ms.render + rec.timings_ms.extract)
+        except PageError as err:
+            if self.stopping.is_set():
+                return PageResult(interrupted_record(url, site, started=True), attempts)
+            rec = error_record(
+                url, site, err, attempts=attempts, fetched_at=fetched_at, previous=failures[:-1]
+            )
+        except Exception as exc:  # a bug must not lose the page
+            log.exception("page failed unexpectedly", url=url)
+            rec = error_record(url, site, unexpected(exc), attempts=max(1, attempts), fetched_at=fetched_at)
+        total = rec.timings_ms.model_copy(update={"total": int((time.monotonic() - t0) * 1000)})
+        return PageResult(rec.model_copy(update={"timings_ms": total}), attempts, html)
+
+    def _render_spec(self, site: SiteSpec) -> RenderSpec:
+        update: dict[str, Any] = {"timeout_ms": self.options.page_budget_ms or site.render.timeout_ms}
+        if site.render.user_agent is None and self.options.browser_user_agent:
+            update["user_agent"] = self.options.browser_user_agent
+        return site.render.model_copy(update=update)
+
+    async def render(
+        self,
+        url: str,
+        cfg: RenderSpec,
+        site: SiteSpec,
+        prepare: Prepare | None = None,
+        har_path: Path | None = None,
+    ) -> RenderedPage:
+        """Step 2, bounded: the budget runs from navigation; opening a tab is bounded separately
+        (renderer.OPEN_PAGE_TIMEOUT_S), so a busy machine does not eat the page's budget."""
+        try:
+            async with asyncio.timeout(cfg.timeout_ms / 1000 + OPEN_PAGE_TIMEOUT_S + 5):  # a safety net only
+                return await self.renderer.render(url, cfg, prepare, har_path, early_stop=at_first_sight)
+        except TimeoutError:
+            raise PageError("browser", "the browser did not answer") from None
+
+    async def render_judged(self, url: str, cfg: RenderSpec, site: SiteSpec) -> RenderedPage:
+        """Steps 2 and 3 without extraction (listing pages in discovery)."""
+        page = await self.render(url, cfg, site)
+        seen = SeenPage.rendered(url, page)
+        await asyncio.to_thread(lambda: judge(seen, parse_html(page.html), site))
+        return page
+
+    async def _attempt(
+        self, url: str, site: SiteSpec, fetched_at: str, prepare: Prepare | None, har_path: Path | None
+    ) -> tuple[Record, str]:
+        """One try. The budget runs from navigation to the finished record."""
+        cfg = self._render_spec(site)
+        page = await self.render(url, cfg, site, prepare, har_path)
+        left_s = max(0.05, (cfg.timeout_ms - page.render_ms) / 1000)
+        t1 = time.perf_counter()
+        try:
+            async with asyncio.timeout(left_s):
+                # In a thread so a monster page cannot stall the other workers or outlive the budget.
+                ex = await asyncio.to_thread(judge_and_extract, SeenPage.rendered(url, page), site)
+        except TimeoutError:
+            raise PageError(
+                "timeout",
+                f"page budget of {cfg.timeout_ms} ms exceeded while extracting",
+                http_status=page.http_status,
+                final_url=page.final_url,
+                render_ms=cfg.timeout_ms,
+            ) from None
+        rec = story_record(
+            url,
+            ex,
+            final_url=page.final_url,
+            http_status=page.http_status,
+            fetched_at=fetched_at,
+            render_ms=page.render_ms,
+            extract_ms=int((time.perf_counter() - t1) * 1000),
+        )
+        return rec, page.html

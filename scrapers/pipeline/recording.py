@@ -1,0 +1,322 @@
+"""Recordings: one page captured live (HAR, DOM, expected record) and replayed offline.
+
+A recording is a folder `recordings/<site>/<name>/` holding
+
+- `page.har.zip`  everything the page loaded, bodies attached;
+- `dom.html`      the rendered DOM at record time (for writing selectors offline);
+- `expected.json` the extracted record without its timings, for a person to review;
+- `meta.json`     URL, clock, timezone, locale and the browser that recorded it.
+
+Replay renders the page from the HAR alone: every request is answered from it,
+blocked by the site's rules, or aborted and reported as missing. The clock,
+timezone and locale of the recording are reused, so "3 hours ago" stays put.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Route, WebSocketRoute
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from scrapers import __version__
+from scrapers.browser.har import HarArchive
+from scrapers.browser.routing import is_blocked
+from scrapers.config.sitespec import SiteSpec
+from scrapers.output.record import Record
+from scrapers.pipeline.page import PagePipeline, PipelineOptions
+
+HAR_FILE, DOM_FILE, EXPECTED_FILE, META_FILE = "page.har.zip", "dom.html", "expected.json", "meta.json"
+DEFAULT_TIMEZONE, DEFAULT_LOCALE = "UTC", "en-US"
+# Differ on every run by nature: never part of the comparison.
+VOLATILE = frozenset({"fetched_at", "timings_ms"})
+
+
+class RecordingError(Exception):
+    """A recording folder that cannot be used."""
+
+
+class Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    site: str
+    final_url: str | None = None
+    http_status: int | None = None
+    recorded_at: str
+    clock: str  # the fixed time the page saw, ISO 8601 UTC
+    timezone: str
+    locale: str
+    browser: str
+    browser_version: str
+    playwright_version: str
+    storyline_version: str
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    meta: Meta
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    @property
+    def har(self) -> Path:
+        return self.path / HAR_FILE
+
+    @property
+    def expected_path(self) -> Path:
+        return self.path / EXPECTED_FILE
+
+    def expected(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.expected_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RecordingError(f"{self.expected_path}: unreadable ({exc})") from None
+        return data
+
+    @classmethod
+    def load(cls, path: Path) -> Recording:
+        meta_path = path / META_FILE
+        try:
+            meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError) as exc:
+            raise RecordingError(f"{meta_path}: not a recording's meta.json ({exc})") from None
+        if not (path / HAR_FILE).is_file():
+            raise RecordingError(f"{path}: {HAR_FILE} is missing")
+        return cls(path, meta)
+
+
+def find_recordings(paths: Iterable[Path]) -> list[Recording]:
+    """Recordings in the given folders (a recording folder itself, or any folder above some)."""
+    found: list[Recording] = []
+    for p in paths:
+        if (p / META_FILE).is_file():
+            found.append(Recording.load(p))
+        elif p.is_dir():
+            found.extend(Recording.load(m.parent) for m in sorted(p.rglob(META_FILE)))
+        else:
+            raise RecordingError(f"{p}: no such recording folder")
+    return found
+
+
+def recording_name(url: str) -> str:
+    """A folder name from the URL's last path segment: /news/some-story -> some-story."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    raw = segments[-1] if segments else (parts.hostname or "page")
+    raw = re.sub(r"\.(html?|php|aspx?)$", "", raw.lower())
+    name = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")[:80]
+    return name or "page"
+
+
+def comparable(rec: Record) -> dict[str, Any]:
+    """The record as compared and stored in expected.json."""
+    return rec.model_dump(mode="json", exclude=set(VOLATILE))
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _with_clock_zone(site: SiteSpec, timezone: str, locale: str) -> SiteSpec:
+    """The site file as recordings render it: the recording's own timezone and locale."""
+    render = site.render.model_copy(update={"timezone": timezone, "locale": locale})
+    return site.model_copy(update={"render": render})
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+async def record_page(
+    pipeline: PagePipeline, url: str, site: SiteSpec, dest: Path, clock: datetime
+) -> Recording:
+    """Render `url` live with a fixed clock and save a recording to `dest` (replaced if present).
+
+    Raises RecordingError when the page ends in an error record: nothing is written then.
+    """
+    timezone = site.render.timezone or DEFAULT_TIMEZONE
+    locale = site.render.locale or DEFAULT_LOCALE
+    fixed = _with_clock_zone(site, timezone, locale)
+
+    async def fix_clock(ctx: BrowserContext) -> None:
+        await ctx.clock.set_fixed_time(clock)  # timers keep running; Date.now() stays put
+
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        result = await pipeline.run(
+            url, fixed, prepare=fix_clock, har_path=partial / HAR_FILE, fetched_at=_iso(clock)
+        )
+        rec = result.record
+        if rec.error is not None or result.html is None:
+            kind, message = (rec.error.kind, rec.error.message) if rec.error else ("browser", "no page")
+            raise RecordingError(f"{kind}: {message}")
+        if not (partial / HAR_FILE).is_file():
+            raise RecordingError("browser: the browser did not write the HAR file")
+        (partial / DOM_FILE).write_text(result.html, encoding="utf-8")
+        _dump(partial / EXPECTED_FILE, comparable(rec))
+        renderer = pipeline.renderer
+        meta = Meta(
+            url=url,
+            site=site.site,
+            final_url=rec.final_url,
+            http_status=rec.http_status,
+            recorded_at=_iso(datetime.now(UTC)),
+            clock=_iso(clock),
+            timezone=timezone,
+            locale=locale,
+            browser=renderer.choice.describe() if renderer.choice else "chromium",
+            browser_version=renderer.version,
+            playwright_version=metadata.version("playwright"),
+            storyline_version=__version__,
+        )
+        _dump(partial / META_FILE, meta.model_dump(mode="json"))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(dest, ignore_errors=True)
+    partial.rename(dest)
+    return Recording(dest, meta)
+
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Diff:
+    path: str
+    expected: Any
+    got: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: expected {_short(self.expected)}, got {_short(self.got)}"
+
+
+def _short(v: Any) -> str:
+    if v is _ABSENT:
+        return "(absent)"
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def compare(expected: Any, got: Any, path: str = "") -> list[Diff]:
+    """Field-by-field differences; widgets (lists of named objects) are matched by name."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        diffs: list[Diff] = []
+        for key in [*expected, *(k for k in got if k not in expected)]:
+            sub = f"{path}.{key}" if path else str(key)
+            diffs += compare(expected.get(key, _ABSENT), got.get(key, _ABSENT), sub)
+        return diffs
+    if isinstance(expected, list) and isinstance(got, list):
+        if _named(expected) and _named(got):
+            return compare({w["name"]: w for w in expected}, {w["name"]: w for w in got}, path or "widgets")
+        if len(expected) != len(got) and not any(isinstance(x, dict | list) for x in [*expected, *got]):
+            return [Diff(path, expected, got)]  # a short list of strings reads best whole
+        diffs = []
+        for i in range(max(len(expected), len(got))):
+            e = expected[i] if i < len(expected) else _ABSENT
+            g = got[i] if i < len(got) else _ABSENT
+            diffs += compare(e, g, f"{path}[{i}]")
+        return diffs
+    return [] if expected == got else [Diff(path, expected, got)]
+
+
+def _named(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(x, dict) and isinstance(x.get("name"), str) for x in items)
+
+
+@dataclass
+class ReplayResult:
+    recording: Recording
+    record: Record
+    diffs: list[Diff]
+    served: int = 0  # requests answered from the HAR
+    blocked: int = 0  # requests the site's block rules dropped
+    missing: list[str] = field(default_factory=list)  # requests not in the HAR: aborted
+
+    @property
+    def ok(self) -> bool:
+        return not self.diffs
+
+    def report(self, limit: int = 20) -> str:
+        """What differs, one line per field, naming the site and the recording."""
+        head = f"{self.recording.name}: {len(self.diffs)} field(s) differ from {self.recording.expected_path}"
+        lines = [head, *(f"  {d}" for d in self.diffs[:limit])]
+        if len(self.diffs) > limit:
+            lines.append(f"  ... and {len(self.diffs) - limit} more")
+        if self.missing:
+            lines.append(f"  {len(self.missing)} request(s) not in the recording, e.g. {self.missing[0]}")
+        return "\n".join(lines)
+
+
+async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> ReplayResult:
+    """Render the recording from its HAR with the network cut off, extract, compare.
+
+    `pipeline` must not reach the network itself: no robots.txt, one attempt (`OFFLINE`).
+    """
+    meta = rec.meta
+    har = HarArchive.load(rec.har, site.replay.ignore_params)
+    fixed = _with_clock_zone(site, meta.timezone, meta.locale)
+    cfg = fixed.render
+    result = ReplayResult(rec, Record(url=meta.url, fetched_at=meta.clock, status="error"), [])
+
+    async def answer(route: Route) -> None:
+        req = route.request
+        if is_blocked(req.url, req.resource_type, cfg):
+            result.blocked += 1
+            await route.abort("blockedbyclient")
+            return
+        resp = har.lookup(req.method, req.url)
+        if resp is not None and resp.redirect_to is not None:
+            if req.is_navigation_request():
+                await _redirect_navigation(route, resp.redirect_to)
+                result.served += 1
+                return
+            resp = har.follow(resp)
+        if resp is None:
+            result.missing.append(req.url)
+            await route.abort("internetdisconnected")
+            return
+        result.served += 1
+        await route.fulfill(status=resp.status, headers=resp.headers, body=resp.body)
+
+    def no_socket(ws: WebSocketRoute) -> None:
+        result.missing.append(ws.url)  # never connected: a mocked socket that says nothing
+
+    async def offline(ctx: BrowserContext) -> None:
+        await ctx.clock.set_fixed_time(datetime.fromisoformat(meta.clock))
+        await ctx.route("**/*", answer)  # answers everything: nothing falls through to the network
+        await ctx.route_web_socket("**/*", no_socket)
+
+    got = (await pipeline.run(meta.url, fixed, prepare=offline, fetched_at=meta.clock)).record
+    result.record = got
+    result.diffs = compare(rec.expected(), comparable(got))
+    return result
+
+
+async def _redirect_navigation(route: Route, url: str) -> None:
+    # fulfill() cannot redirect a navigation; Playwright's own HAR router makes this same
+    # (non-public) call for recorded redirects.
+    await route._impl_obj._redirect_navigation_request(url)
+
+
+def update_expected(result: ReplayResult) -> None:
+    """Accept the replayed record as the new expected output."""
+    _dump(result.recording.expected_path, comparable(result.record))
+
+
+# Replay never reaches the network itself: no robots.txt, and one attempt (a HAR does not change).
+OFFLINE = PipelineOptions(obey_robots=False, attempts=1)

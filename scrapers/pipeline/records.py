@@ -1,0 +1,93 @@
+"""The one place records are built: a story from an extraction, an error from a failure.
+
+Every command's page ends here, so a story record, an error record and an interrupted page
+look the same whichever command produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from scrapers.config.sitespec import SiteSpec
+from scrapers.errors import ErrorKind, PageError
+from scrapers.extract.recipe import Extraction
+from scrapers.output.record import Error, Record, Timings
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def site_name(site: SiteSpec | None) -> str | None:
+    """The record's `site`: none for generic extraction."""
+    return None if site is None or site.extractor == "generic" else site.site
+
+
+def story_record(
+    url: str,
+    ex: Extraction,
+    *,
+    final_url: str,
+    http_status: int | None,
+    fetched_at: str,
+    render_ms: int = 0,
+    extract_ms: int = 0,
+) -> Record:
+    return Record(
+        site=ex.site,
+        extractor=ex.extractor,
+        url=url,
+        final_url=final_url,
+        fetched_at=fetched_at,
+        http_status=http_status,
+        status="partial" if ex.missing else "ok",
+        story=ex.story,
+        widgets=ex.widgets,
+        page=ex.page,
+        missing=ex.missing,
+        timings_ms=Timings(render=render_ms, extract=extract_ms),
+    )
+
+
+def error_record(
+    url: str,
+    site: SiteSpec | None,
+    err: PageError,
+    *,
+    attempts: int,
+    fetched_at: str,
+    previous: Sequence[ErrorKind] = (),
+) -> Record:
+    return Record(
+        site=site_name(site),
+        url=url,
+        final_url=err.final_url,
+        fetched_at=fetched_at,
+        http_status=err.http_status,
+        status="error",
+        error=Error(
+            kind=err.kind,
+            message=err.message,
+            attempts=attempts,
+            http_status=err.http_status,
+            previous=list(previous),
+        ),
+        timings_ms=Timings(render=err.render_ms),
+    )
+
+
+def interrupted_record(url: str, site: SiteSpec | None, *, started: bool) -> Record:
+    what = "stopped while the page was in progress" if started else "stopped before the page was started"
+    return Record(
+        site=site_name(site),
+        url=url,
+        fetched_at=now_utc(),
+        status="error",
+        error=Error(kind="interrupted", message=what, attempts=0),
+    )
+
+
+def unexpected(exc: BaseException, kind: ErrorKind = "browser") -> PageError:
+    """A bug must not lose the page: any other exception becomes a PageError for its record."""
+    return PageError(kind, f"unexpected failure: {type(exc).__name__}: {exc}")
