@@ -321,3 +321,20 @@ def test_a_page_that_asks_before_unload_does_not_hold_the_next_page(
     second = browser_session.run(renderer.render(faults.url("ok", "after-unload"), base))
     assert "Story ok after-unload" in second.html
     assert time.monotonic() - started < base.timeout_ms / 1000
+
+
+def test_a_redirect_loop_is_known_at_its_first_return(
+    faults: FaultServer, browser_session: BrowserSession
+) -> None:
+    """A page redirecting to itself ends as `redirect` at the loop's first return, not after
+    Chromium's twenty hops: with pages competing for sockets and CPU those took seconds, the whole
+    page budget on a loaded machine (the fault job then saw `timeout`)."""
+    from scrapers.config.sitefiles import SiteRegistry
+    from scrapers.pipeline.page import PagePipeline
+
+    site = SiteRegistry.from_dir(SITES).get("fault-test")
+    url = faults.url("loop", "first-return")
+    rec = browser_session.run(PagePipeline(browser_session.renderer).run(url, site)).record
+    assert rec.error is not None and rec.error.kind == "redirect" and rec.error.attempts == 1
+    assert "redirect loop back to" in rec.error.message
+    assert faults.hits["/f/loop/first-return"] < 20  # Chromium alone asks twenty times

@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from playwright.async_api import Page
+from playwright.async_api import Page, Request, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from scrapers.browser.routing import redirect_loop
 from scrapers.config.renderspec import ClickAction, RenderSpec, ScrollAction, WaitAction, WaitForAction
 from scrapers.errors import PageError
 
@@ -62,10 +63,37 @@ def _remaining_ms(start: float, cfg: RenderSpec, wanted: int) -> int:
     return max(1, int(min(wanted, left)))
 
 
+async def _goto(page: Page, url: str, timeout_ms: int, start: float) -> Response | None:
+    """page.goto, ended as soon as the navigation's redirects come back to a URL they visited.
+
+    Chromium follows redirects in its network stack (routes never see them) and gives up after
+    20 hops; with pages competing for sockets and CPU those hops took seconds, a whole page
+    budget on a loaded machine, so a loop is watched for here and ends the page at its first
+    return. The listener lives only while navigating."""
+    loop: list[str] = []
+    seen = asyncio.Event()
+
+    def on_request(req: Request) -> None:
+        if req.redirected_from is not None and req.frame == page.main_frame and redirect_loop(req):
+            loop.append(req.url)
+            seen.set()
+
+    page.on("request", on_request)
+    navigating = asyncio.ensure_future(page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms))
+    watching = asyncio.ensure_future(seen.wait())
+    try:
+        await asyncio.wait({navigating, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watching.cancel()
+        page.remove_listener("request", on_request)
+    if not navigating.done():
+        navigating.cancel()
+        raise PageError("redirect", f"redirect loop back to {loop[0]}", final_url=url, render_ms=since(start))
+    return navigating.result()
+
+
 async def load(page: Page, url: str, cfg: RenderSpec, start: float, early_stop: EarlyStop | None) -> Loaded:
-    response = await page.goto(
-        url, wait_until="domcontentloaded", timeout=_remaining_ms(start, cfg, cfg.timeout_ms)
-    )
+    response = await _goto(page, url, _remaining_ms(start, cfg, cfg.timeout_ms), start)
     status = response.status if response is not None else None
     headers = dict(response.headers) if response is not None else {}
     if status is not None and status >= 400:

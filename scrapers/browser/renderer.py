@@ -21,7 +21,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.browser.actions import EarlyStop, load, since
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
-from scrapers.browser.routing import ContextRouting, Navigation, close_popups, close_quietly, install_blocking
+from scrapers.browser.routing import close_popups, close_quietly, install_blocking
 from scrapers.config.renderspec import RenderSpec
 from scrapers.errors import ErrorKind, PageError
 
@@ -65,7 +65,6 @@ class _Slot:
     ctx: BrowserContext
     page: Page
     key: str
-    routing: ContextRouting
     keep_cookies: bool = False
     uses: int = 0
 
@@ -189,7 +188,7 @@ class Renderer:
 
     async def new_context(
         self, cfg: RenderSpec, browser: Browser | None = None, har_path: Path | None = None
-    ) -> tuple[BrowserContext, ContextRouting]:
+    ) -> BrowserContext:
         ctx = await (browser or self.browser).new_context(
             viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
             locale=cfg.locale,
@@ -200,7 +199,8 @@ class Renderer:
             record_har_path=har_path,  # a .zip path: bodies are attached as files
             record_har_mode="full" if har_path else None,
         )
-        return ctx, await install_blocking(ctx, cfg)
+        await install_blocking(ctx, cfg)
+        return ctx
 
     async def _take_slot(
         self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None
@@ -211,9 +211,9 @@ class Renderer:
         idle = gen.idle.get(key, [])
         if idle and not fresh:
             return idle.pop()
-        ctx, routing = await self.new_context(cfg, gen.browser, har_path)
+        ctx = await self.new_context(cfg, gen.browser, har_path)
         close_popups(ctx)
-        return _Slot(ctx, await ctx.new_page(), key, routing, keep_cookies=cfg.keep_cookies)
+        return _Slot(ctx, await ctx.new_page(), key, keep_cookies=cfg.keep_cookies)
 
     async def _give_back(
         self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
@@ -253,11 +253,9 @@ class Renderer:
         start: float | None = None  # set when navigation starts: the page budget runs from there
         fresh = cfg.fresh_context or prepare is not None or har_path is not None
         slot: _Slot | None = None
-        nav: Navigation | None = None
         healthy = False
         try:
             slot = await self._open(gen, cfg, fresh, har_path, prepare)
-            slot.routing.navigation = nav = Navigation()
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
@@ -281,7 +279,7 @@ class Renderer:
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
-            raise _failure(exc, gen.browser.is_connected(), slot, nav, since(start)) from None
+            raise _failure(exc, gen.browser.is_connected(), slot, since(start)) from None
         finally:
             if slot is not None:
                 # Closing the context writes the HAR: give a big page time to be saved.
@@ -303,14 +301,8 @@ class Renderer:
             raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
 
 
-def _failure(
-    exc: PlaywrightError, connected: bool, slot: _Slot | None, nav: Navigation | None, render_ms: int
-) -> PageError:
+def _failure(exc: PlaywrightError, connected: bool, slot: _Slot | None, render_ms: int) -> PageError:
     final_url = slot.page.url if slot else None
-    if nav is not None and nav.loop is not None:
-        return PageError(
-            "redirect", f"redirect loop back to {nav.loop}", final_url=final_url, render_ms=render_ms
-        )
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return PageError(
         classify(exc) if connected else "browser", message, final_url=final_url, render_ms=render_ms

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import fnmatch
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 
 from playwright.async_api import BrowserContext, Page, Request, Route
 from playwright.async_api import Error as PlaywrightError
@@ -14,20 +13,6 @@ from playwright.async_api import Error as PlaywrightError
 from scrapers.config.renderspec import RenderSpec
 
 MAX_REDIRECTS = 20  # Chromium's own limit; a loop is caught long before it
-
-
-@dataclass
-class Navigation:
-    """What the routing saw of one page's navigation (reset for every page of a reused context)."""
-
-    loop: str | None = None  # the URL a redirect chain came back to
-
-
-@dataclass
-class ContextRouting:
-    """The per-context state the route handler shares with the renderer."""
-
-    navigation: Navigation = field(default_factory=Navigation)
 
 
 def is_blocked(url: str, resource_type: str, cfg: RenderSpec) -> bool:
@@ -38,11 +23,7 @@ def is_blocked(url: str, resource_type: str, cfg: RenderSpec) -> bool:
 
 
 def redirect_loop(req: Request) -> bool:
-    """Whether a navigation request revisits a URL of its own redirect chain.
-
-    Every hop of a routed navigation crosses into Python; on a busy machine Chromium's 20 hops
-    took a whole page budget, so a loop is stopped the first time it comes back.
-    """
+    """Whether a request revisits a URL of its own redirect chain (or exceeds Chromium's limit)."""
     seen = set()
     hops = 0
     prev = req.redirected_from
@@ -53,25 +34,19 @@ def redirect_loop(req: Request) -> bool:
     return req.url in seen or hops > MAX_REDIRECTS
 
 
-async def install_blocking(ctx: BrowserContext, cfg: RenderSpec) -> ContextRouting:
+async def install_blocking(ctx: BrowserContext, cfg: RenderSpec) -> None:
     """Route requests through the site's block rules (only when it has any: routing every request
-    through Python costs time), stopping redirect loops on the way."""
-    state = ContextRouting()
+    through Python costs time)."""
     if not cfg.block.resources and not cfg.block.urls:
-        return state
+        return
 
     async def handle(route: Route) -> None:
-        req = route.request
-        if req.redirected_from is not None and req.is_navigation_request() and redirect_loop(req):
-            state.navigation.loop = req.url
-            await route.abort("failed")
-        elif is_blocked(req.url, req.resource_type, cfg):
+        if is_blocked(route.request.url, route.request.resource_type, cfg):
             await route.abort("blockedbyclient")
         else:
             await route.fallback()
 
     await ctx.route("**/*", handle)
-    return state
 
 
 async def close_quietly(aw: Awaitable[None], timeout: float = 10) -> None:
