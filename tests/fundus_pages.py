@@ -90,3 +90,30 @@ def mismatches(page: FundusPage, story: Story) -> list[str]:
         if want_summary and want_summary != story.summary:
             out.append(f"summary: want {want_summary!r}, got {story.summary!r}")
     return out
+
+
+FUNDUS_EVAL = ROOT.parent / "shared" / "data" / "fundus-eval" / "dev"
+
+
+@dataclass(frozen=True)
+class EvalPage:
+    """A fundus-eval page: its HTML and hand-written body paragraphs ("[...]" = optional)."""
+
+    html_path: Path
+    url: str
+    paragraphs: list[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.html_path.parent.name}_{self.html_path.stem}"
+
+    def html(self) -> str:
+        return self.html_path.read_text(encoding="utf-8")
+
+
+def eval_pages() -> list[EvalPage]:
+    pages = []
+    for jf in sorted(FUNDUS_EVAL.glob("*/*.json")):
+        data = json.loads(jf.read_text(encoding="utf-8"))
+        pages.append(EvalPage(jf.with_suffix(".html"), data["url"], list(data["body"])))
+    return pages

@@ -259,3 +259,56 @@ def test_element_text_spacing() -> None:
 
     el = lhtml.fromstring("<div>a<b>b</b>c<p>para</p><ul><li>x</li><li>y</li></ul><style>.s{}</style>z</div>")
     assert element_text(el) == "abc para x y z"
+
+
+def _site(body: str) -> SiteSpec:
+    return parse_site_text(
+        "site: t\ndomains: [news.example]\nstory:\n  headline: h1\n  body:\n" + textwrap.indent(body, "    "),
+        "t.yaml",
+    )
+
+
+def test_split_at_br_cuts_one_element_into_paragraphs_and_sections() -> None:
+    html = (
+        "<html><body><h1>H</h1><div class='b'>First line, <b>bold</b> part.<br><br>Second line."
+        "<div class='ad'>Ad</div>Third line.<div class='sub'><h2>Sub</h2></div>Fourth line.</div>"
+        "</body></html>"
+    )
+    body = "paragraphs: div.b\nheadings: div.b h2\nsplit_at_br: true\n"
+    story = extract(html, URL, _site(body)).story
+    assert [(s.heading, s.paragraphs) for s in story.body] == [
+        (None, ["First line, bold part.", "Second line.", "Ad", "Third line."]),
+        ("Sub", ["Fourth line."]),
+    ]
+    joined = extract(html, URL, _site("paragraphs: div.b\n")).story
+    assert joined.body[0].paragraphs == [
+        "First line, bold part. Second line. Ad Third line. Sub Fourth line."
+    ]
+
+
+def test_an_excluded_block_leaves_a_line_break_not_a_glued_word() -> None:
+    html = "<html><body><h1>H</h1><div class='b'>One ends.<div class='ad'>Ad</div>Two starts.</div></body>"
+    site = parse_site_text(
+        "site: t\ndomains: [news.example]\nstory:\n  headline: h1\n  exclude: [.ad]\n"
+        "  body: {paragraphs: div.b, split_at_br: true}\n",
+        "t.yaml",
+    )
+    assert extract(html, URL, site).story.body[0].paragraphs == ["One ends.", "Two starts."]
+
+
+def test_invisible_characters_go_joiners_inside_words_stay() -> None:
+    from scrapers.dom.values import clean
+
+    assert clean("zero\u200bwidth \ufeffmark supply \u200cand") == "zerowidth mark supply and"
+    assert clean("می\u200cخواهم") == "می\u200cخواهم"  # Persian needs its joiner
+
+
+def test_jsonld_wrapped_in_cdata_is_read() -> None:
+    html = (
+        "<html><head><script type='application/ld+json'>//<![CDATA[\n"
+        '{"@type": "NewsArticle", "headline": "From CDATA"}\n//]]></script></head><body></body></html>'
+    )
+    site = parse_site_text(
+        "site: t\ndomains: [news.example]\nstory:\n  headline: {jsonld: NewsArticle.headline}\n", "t.yaml"
+    )
+    assert extract(html, URL, site).story.headline == "From CDATA"

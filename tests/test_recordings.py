@@ -18,7 +18,7 @@ import yaml
 
 from conftest import ROOT, BrowserSession
 from faultserver import FaultServer
-from fundus_pages import FUNDUS, all_pages
+from fundus_pages import FUNDUS, FUNDUS_EVAL, all_pages, eval_pages
 from scrapers.browser.har import HarArchive, normalize_url
 from scrapers.config.sitefiles import SiteRegistry, default_selectors_dir, parse_site_text
 from scrapers.config.sitespec import SiteSpec
@@ -64,11 +64,12 @@ def test_every_site_file_has_a_recording_or_a_test_page() -> None:
     recorded = {r.meta.site for r in ALL}
     if not FUNDUS.is_dir():
         pytest.skip(f"{FUNDUS} is absent: cannot tell which sites its pages cover")
-    covered = {site.site for p in all_pages() if (site := sites.for_url(p.url)) is not None}
+    urls = [p.url for p in all_pages()] + [p.url for p in eval_pages()]
+    covered = {site.site for url in urls if (site := sites.for_url(url)) is not None}
     untested = sorted(set(sites.names) - recorded - covered)
     assert not untested, (
         f"site files without a recording (storyline record URL --site NAME) "
-        f"or a page under {FUNDUS}: {', '.join(untested)}"
+        f"or a page under {FUNDUS} or {FUNDUS_EVAL}: {', '.join(untested)}"
     )
 
 

@@ -52,6 +52,11 @@ class BodySpec(BaseModel):
         None, description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
     )
     headings: DomSelectors | None = PField(None, description="sub-headings that start new sections")
+    split_at_br: bool = PField(
+        False,
+        description="a matched element holds several paragraphs separated by <br>: split it there "
+        "(sub-headings inside it still start sections)",
+    )
     auto: bool = PField(
         False,
         description="find the body with the generic extractor's algorithm "

@@ -9,10 +9,15 @@ from __future__ import annotations
 import fnmatch
 import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 JsonObj = dict[str, Any]
+
+
+# Some CMSs wrap the JSON in an XHTML-era comment: //<![CDATA[ ... //]]>
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 def parse_blocks(texts: list[str]) -> list[JsonObj]:
@@ -20,7 +25,7 @@ def parse_blocks(texts: list[str]) -> list[JsonObj]:
     out: list[JsonObj] = []
     for raw in texts:
         try:
-            data = json.loads(raw.strip().rstrip(";"), strict=False)
+            data = json.loads(_CDATA.sub("", raw).strip().rstrip(";"), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; the other blocks still count
         for item in data if isinstance(data, list) else [data]:

@@ -14,6 +14,8 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from scrapers.dom.values import BLOCK_TAGS
+
 
 def parse_html(html: str) -> Selector:
     """The page as a Selector (type "html": CSS works as usual). Never raises on content."""
@@ -30,9 +32,16 @@ def parse_html(html: str) -> Selector:
 
 
 def drop(el: Any) -> None:
-    """Remove an element but keep its tail text, which belongs to the parent's flow."""
+    """Remove an element but keep its tail text, which belongs to the parent's flow. A block
+    element leaves an empty `<div>` behind: the text before and after it stays two lines, not
+    one glued word ("institutions.He")."""
     parent = el.getparent()
     if parent is None:
+        return
+    if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
+        tail = el.tail
+        el.clear()  # children, attributes and text go; selectors no longer match it
+        el.tag, el.tail = "div", tail
         return
     if el.tail:
         prev = el.getprevious()

@@ -15,7 +15,7 @@ _WS = re.compile(r"\s+")
 # Text inside these never reaches a reader.
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "option"})
 # Boundaries of these separate words even when the markup has no space.
-_BLOCK = frozenset(
+BLOCK_TAGS = _BLOCK = frozenset(
     [
         "address",
         "article",
@@ -61,7 +61,16 @@ _BLOCK = frozenset(
 )
 
 
+# Invisible characters pages leave inside words (zero-width space, word joiner, byte-order mark).
+# The joiners U+200C/U+200D stay inside words (Persian and emoji need them), not next to a space.
+_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
+_LOOSE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
+
+
 def clean(text: str) -> str:
+    text = text.translate(_INVISIBLE)
+    if "\u200c" in text or "\u200d" in text:
+        text = _LOOSE_JOINER.sub("", text)
     return _WS.sub(" ", text).strip()
 
 

@@ -12,7 +12,7 @@ from scrapers.config.fieldspec import Source
 from scrapers.config.sitespec import BodySpec
 from scrapers.dom import jsonld
 from scrapers.dom.select import select, select_first
-from scrapers.dom.values import clean, element_text
+from scrapers.dom.values import BLOCK_TAGS, clean, element_text
 from scrapers.extract.fields import PageContext
 from scrapers.generic import body as mainbody
 from scrapers.output import record
@@ -46,7 +46,7 @@ def _body_by_selectors(
             if found:
                 heads = select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
                 paras = [s.root for s in found if not _overlaps(s.root, skip)]
-                sections = _sections(scope, [s.root for s in heads], paras)
+                sections = _sections(scope, [s.root for s in heads], paras, spec.split_at_br)
                 if sections:
                     return sections, index
     return [], -1
@@ -59,7 +59,9 @@ def _overlaps(node: Any, skip: set[Any]) -> bool:
     return any(n in skip for n in node.iter()) or any(a in skip for a in node.iterancestors())
 
 
-def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[record.Section]:
+def _sections(
+    scope: Selector, heads: list[Any], paras: list[Any], split: bool = False
+) -> list[record.Section]:
     nodes = [n for n in heads + paras if isinstance(n, etree._Element)]
     chosen = set(nodes)
     head_set = set(heads)
@@ -74,16 +76,59 @@ def _sections(scope: Selector, heads: list[Any], paras: list[Any]) -> list[recor
     for node in sorted(chosen, key=lambda n: order.get(n, 0)):
         if _inside(node, chosen, scope.root):
             continue
-        text = element_text(node)
-        if not text:
-            continue
-        if node in head_set:
-            sections.append(record.Section(heading=text, paragraphs=[]))
-        else:
-            if not sections:
-                sections.append(record.Section(heading=None, paragraphs=[]))
-            sections[-1].paragraphs.append(text)
+        pieces = (
+            _split(node, head_set)
+            if split and node not in head_set
+            else [(element_text(node), node in head_set)]
+        )
+        for text, heading in pieces:
+            if not text:
+                continue
+            if heading:
+                sections.append(record.Section(heading=text, paragraphs=[]))
+            else:
+                if not sections:
+                    sections.append(record.Section(heading=None, paragraphs=[]))
+                sections[-1].paragraphs.append(text)
     return [s for s in sections if s.paragraphs or s.heading]
+
+
+def _split(node: Any, heads: set[Any]) -> list[tuple[str, bool]]:
+    """An element's text cut at its <br>s, its block children and the sub-headings inside it:
+    (text, is heading)."""
+    out: list[tuple[str, bool]] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        out.append((clean("".join(buf)), False))
+        buf.clear()
+
+    def walk(el: Any) -> None:
+        buf.append(el.text or "")
+        for child in el:
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if tag == "br":
+                flush()
+            elif child in heads:
+                flush()
+                out.append((element_text(child), True))
+            elif tag in BLOCK_TAGS:  # a block is a line of its own
+                flush()
+                walk(child) if _has_breaks(child, heads) else buf.append(element_text(child))
+                flush()
+            elif _has_breaks(child, heads):
+                walk(child)
+            elif tag:
+                buf.append(element_text(child))
+            buf.append(child.tail or "")
+
+    walk(node)
+    flush()
+    return [(t, h) for t, h in out if t]
+
+
+def _has_breaks(el: Any, heads: set[Any]) -> bool:
+    return any(d.tag == "br" or d in heads for d in el.iterdescendants())
 
 
 def _inside(node: Any, chosen: set[Any], stop: Any) -> bool:
