@@ -48,7 +48,7 @@ def pages_for(site: SiteSpec, pages: list[FundusPage]) -> list[FundusPage]:
     return [p for p in pages if ours(p.url)]
 
 
-def _same_instant(expected: str, got: str | None) -> bool:
+def same_instant(expected: str, got: str | None) -> bool:
     if got is None:
         return False
     want = datetime.fromisoformat(expected)
@@ -66,7 +66,7 @@ def mismatches(page: FundusPage, story: Story) -> list[str]:
         out.append(f"title: want {exp['title']!r}, got {story.headline!r}")
     if "authors" in exp and [clean(a) for a in exp["authors"]] != story.authors:
         out.append(f"authors: want {exp['authors']!r}, got {story.authors!r}")
-    if "publishing_date" in exp and not _same_instant(exp["publishing_date"], story.published):
+    if "publishing_date" in exp and not same_instant(exp["publishing_date"], story.published):
         out.append(f"published: want {exp['publishing_date']!r}, got {story.published!r}")
     body = exp.get("body")
     if body:
