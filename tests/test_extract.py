@@ -211,17 +211,22 @@ def test_required_field_missing_makes_the_record_partial(valid: Any) -> None:
     assert data["missing"] == ["headline", "fields.kicker", "body"]
 
 
-def test_missing_root_is_reported_and_finds_nothing() -> None:
+def test_missing_root_is_reported_and_degrades_to_generic() -> None:
+    """A layout change costs precision, not the story: what the file requires comes from generic
+    extraction, `matched` says so (-1) and `missing` still names it (the record is partial)."""
     cfg = site("""\
         site: t
         domains: [news.example]
         story:
           root: main.not-here
           headline: h1
+          body: {paragraphs: .article-body > p}
         """)
     ex = extract(PAGE, URL, cfg)
-    assert ex.story.headline is None
-    assert ex.missing == ["story.root", "headline"]
+    assert ex.missing == ["story.root", "headline", "body"]
+    assert ex.story.headline == "JSON-LD & headline" and ex.story.matched["headline"] == -1
+    assert ex.story.body and ex.story.matched["body"] == -1
+    assert "First paragraph." in ex.story.text
 
 
 def test_generic_extraction_uses_metadata_only(valid: Any) -> None:

@@ -15,7 +15,8 @@ from lxml import etree
 from parsel import Selector
 
 from scrapers.config.fieldspec import Field
-from scrapers.config.sitespec import LeadImageSpec, SiteSpec, StorySpec
+from scrapers.config.sitefiles import generic_site
+from scrapers.config.sitespec import BodySpec, LeadImageSpec, SiteSpec, StorySpec
 from scrapers.dom import jsonld
 from scrapers.dom.parse import drop, parse_html
 from scrapers.dom.select import select, select_first
@@ -26,6 +27,8 @@ from scrapers.generic import headline as generic
 from scrapers.output import record
 
 META_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics")
+GENERIC_FALLBACK = -1  # story.matched value: found by generic extraction, the file's selectors missed
+AUTO_BODY = BodySpec(auto=True)
 
 
 @dataclass
@@ -65,19 +68,23 @@ def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
         meta = generic_fixes(meta, doc)
     lead, lead_found = lead_image(spec.lead_image, scope, doc)
     custom = story_fields(spec.fields, scope, doc, prefix="fields.")
-    # 4. The body, then widgets found by their shape, outside it.
+    # 4. The body.
     body, body_index, container = (
         story_body(spec.body, scope, doc, standfirst) if spec.body else ([], -1, None)
     )
+    # 5. Degrade, never empty: what the file requires and missed, generic extraction finds.
+    meta = required_from_generic(spec, meta, doc)
+    no_body = spec.body is not None and spec.body.required and not any(s.paragraphs for s in body)
+    body_matched = body_index if body_index >= 0 else None
+    if no_body:
+        body, _, container = story_body(AUTO_BODY, scope or doc.root, doc, standfirst)
+        body_matched = GENERIC_FALLBACK if body else None
     if site.detect_widgets:
         widgets += detected_widgets(doc, container, {w.name for w in widgets})
-    body_missing = (
-        ["body"] if spec.body and spec.body.required and not any(s.paragraphs for s in body) else []
-    )
-    # 5. The story as the record carries it.
+    # 6. The story as the record carries it.
     matched = {**meta.matched, **lead_found.matched, **custom.matched}
-    if body_index >= 0:
-        matched["body"] = body_index
+    if body_matched is not None:
+        matched["body"] = body_matched
     story = build_story(meta.values, lead, custom.values, body, matched)
     missing = page_missing + widget_missing + scope_missing + meta.missing + lead_found.missing
     return Extraction(
@@ -86,8 +93,21 @@ def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
         story=story,
         widgets=widgets,
         page=page,
-        missing=missing + custom.missing + body_missing,
+        missing=missing + custom.missing + (["body"] if no_body else []),
     )
+
+
+def required_from_generic(spec: StorySpec, found: Found, doc: PageContext) -> Found:
+    """Required fields the site file's selectors missed, looked up with the generic file's sources
+    (JSON-LD, meta, the page's <h1>/<title>); `matched` says GENERIC_FALLBACK, `missing` keeps the
+    name, so the record is `partial` and the file gets a look."""
+    generic = generic_site().story
+    values, matched = dict(found.values), dict(found.matched)
+    for name in found.missing:
+        f = getattr(generic, name, None) if name in META_FIELDS else None
+        if isinstance(f, Field) and (got := eval_field(f, doc.root, doc)) is not None:
+            values[name], matched[name] = got[0], GENERIC_FALLBACK
+    return Found(values, matched, found.missing)
 
 
 def story_scope(spec: StorySpec, doc: PageContext) -> tuple[Selector | None, list[str]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrapers.config.sitespec import SiteSpec
+from scrapers.extract.recipe import GENERIC_FALLBACK
 from scrapers.output.record import Record
 
 STORY_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics", "lead_image")
@@ -55,6 +56,7 @@ class Summary:
     retries: int = 0
     _seen: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     _pages: Counter[str] = field(default_factory=Counter)
+    _fallbacks: Counter[str] = field(default_factory=Counter)  # pages that needed generic extraction
     _render: list[int] = field(default_factory=list)
     _extract: list[int] = field(default_factory=list)
     _attempts: list[int] = field(default_factory=list)
@@ -73,6 +75,8 @@ class Summary:
             self._pages[key] += 1
             for name, ok in _found(rec, self.sites.get(key)).items():
                 self._seen[key][name] += int(ok)
+            if any(v == GENERIC_FALLBACK for v in rec.story.matched.values()):
+                self._fallbacks[key] += 1
             self._render.append(rec.timings_ms.render)
             self._extract.append(rec.timings_ms.extract)
 
@@ -96,6 +100,9 @@ class Summary:
             "retries": self.retries,
             "coverage": self.coverage(),
             "pages_per_site": dict(sorted(self._pages.items())),
+            # Pages where a site file's selectors missed a required field and generic extraction
+            # stepped in: the file needs a look (story.matched says which field: -1).
+            "generic_fallbacks": dict(sorted(self._fallbacks.items())),
             "timings_ms": {
                 "render": _stats(self._render),
                 "extract": _stats(self._extract),
