@@ -68,6 +68,8 @@ def mismatches(page: FundusPage, story: Story) -> list[str]:
         out.append(f"authors: want {exp['authors']!r}, got {story.authors!r}")
     if "publishing_date" in exp and not same_instant(exp["publishing_date"], story.published):
         out.append(f"published: want {exp['publishing_date']!r}, got {story.published!r}")
+    if exp.get("topics") and {clean(x) for x in exp["topics"]} != set(story.topics):
+        out.append(f"topics: want {sorted(exp['topics'])!r}, got {sorted(story.topics)!r}")
     body = exp.get("body")
     if body:
         want_paras = [clean(p) for s in body["sections"] for p in s["paragraphs"]]

@@ -27,7 +27,7 @@ needs_data = pytest.mark.skipif(
 EXCEPTIONS: dict[str, dict[str, list[str]]] = yaml.safe_load(
     (Path(__file__).with_name("fundus_exceptions.yaml")).read_text(encoding="utf-8")
 )
-FIELDS = ("title", "authors", "published", "body", "headings", "summary", "missing")
+FIELDS = ("title", "authors", "published", "topics", "body", "headings", "summary", "missing")
 
 
 def _field(mismatch: str) -> str:

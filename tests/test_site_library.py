@@ -89,3 +89,9 @@ def test_widget_items_are_unique_links() -> None:
             urls = [i.url for i in w.items if i.url]
             assert len(urls) == len(set(urls)), (page, w.name)
             assert all(u.startswith(("http://", "https://")) for u in urls), (page, w.name)
+
+
+def test_every_site_file_is_listed_in_the_library_doc() -> None:
+    doc = (ROOT / "docs" / "site-library.md").read_text(encoding="utf-8")
+    unlisted = [n for n in REGISTRY.names if n != "demo-news" and f"| `{n}` |" not in doc]
+    assert unlisted == [], "add them to docs/site-library.md"
