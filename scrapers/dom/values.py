@@ -68,9 +68,10 @@ _LOOSE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 
 
 def clean(text: str) -> str:
-    text = text.translate(_INVISIBLE)
-    if "\u200c" in text or "\u200d" in text:
-        text = _LOOSE_JOINER.sub("", text)
+    if not text.isascii():  # most text is: no invisible characters to look for then
+        text = text.translate(_INVISIBLE)
+        if "\u200c" in text or "\u200d" in text:
+            text = _LOOSE_JOINER.sub("", text)
     return _WS.sub(" ", text).strip()
 
 

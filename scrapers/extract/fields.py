@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,19 +21,22 @@ Value = str | int | list[Any]
 
 @dataclass(frozen=True)
 class PageContext:
-    """What every field lookup on one page shares. Built before anything edits the tree (story
-    excludes remove elements), so the head and the JSON-LD are read from the page as it came."""
+    """What every field lookup on one page shares. The head (meta, title, canonical, the JSON-LD
+    scripts' text) is read when the context is made, before anything edits the tree (story
+    excludes remove elements); the JSON-LD is parsed from that text when first asked for."""
 
     root: Selector
     url: str
     tz: str
     head: HeadIndex
-    jsonld: jsonld.Index
 
     @classmethod
     def of(cls, root: Selector, url: str, tz: str) -> PageContext:
-        head = HeadIndex.build(root.root)
-        return cls(root, url, tz, head, jsonld.Index(jsonld.parse_blocks(head.jsonld)))
+        return cls(root, url, tz, HeadIndex.build(root.root))
+
+    @functools.cached_property
+    def jsonld(self) -> jsonld.Index:
+        return jsonld.Index(jsonld.parse_blocks(self.head.jsonld))
 
 
 def _raw_values(
