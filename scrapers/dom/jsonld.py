@@ -25,7 +25,8 @@ def parse_blocks(texts: list[str]) -> list[JsonObj]:
     out: list[JsonObj] = []
     for raw in texts:
         try:
-            data = json.loads(_CDATA.sub("", raw).strip().rstrip(";"), strict=False)
+            text = _CDATA.sub("", raw) if "<![CDATA[" in raw else raw
+            data = json.loads(text.strip().rstrip(";"), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; the other blocks still count
         for item in data if isinstance(data, list) else [data]:

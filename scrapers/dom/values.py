@@ -64,11 +64,13 @@ BLOCK_TAGS = _BLOCK = frozenset(
 # Invisible characters pages leave inside words (zero-width space, word joiner, byte-order mark).
 # The joiners U+200C/U+200D stay inside words (Persian and emoji need them), not next to a space.
 _INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
+_ANY_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _LOOSE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 
 
 def clean(text: str) -> str:
-    if not text.isascii():  # most text is: no invisible characters to look for then
+    # Most text is ASCII or has no invisible character: one scan, no copy, then.
+    if not text.isascii() and _ANY_INVISIBLE.search(text):
         text = text.translate(_INVISIBLE)
         if "\u200c" in text or "\u200d" in text:
             text = _LOOSE_JOINER.sub("", text)
