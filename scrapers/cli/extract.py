@@ -9,9 +9,9 @@ from pathlib import Path
 
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, read_html, registry
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.output.record import Error, Record
+from scrapers.errors import PageError
 from scrapers.pipeline.page import SeenPage, process_saved
-from scrapers.pipeline.records import now_utc
+from scrapers.pipeline.records import error_record, now_utc
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -64,12 +64,8 @@ def _batch(batch: Path, sites: SiteRegistry, site_name: str | None) -> int:
                 path = batch.parent / path
             rec = process_saved(SeenPage(url, read_html(path), url), sites.choose(url, site_name))
         except (ValueError, KeyError, TypeError, OSError) as exc:
-            rec = Record(
-                url=url,
-                fetched_at=now_utc(),
-                status="error",
-                error=Error(kind="content", message=f"{batch}:{n}: {type(exc).__name__}: {exc}"),
-            )
+            problem = PageError("content", f"{batch}:{n}: {type(exc).__name__}: {exc}")
+            rec = error_record(url, None, problem, attempts=1, fetched_at=now_utc())
         failed += rec.status == "error"
         print(rec.to_json(), flush=True)
     return EXIT_FAILED if failed else EXIT_OK

@@ -239,13 +239,22 @@ def _named(items: list[Any]) -> bool:
 
 
 @dataclass
+class Traffic:
+    """What a replay's offline route did with the page's requests."""
+
+    served: int = 0  # requests answered from the HAR
+    blocked: int = 0  # requests the site's block rules dropped
+    missing: list[str] = field(default_factory=list)  # requests not in the HAR: aborted
+
+
+@dataclass
 class ReplayResult:
     recording: Recording
     record: Record
     diffs: list[Diff]
-    served: int = 0  # requests answered from the HAR
-    blocked: int = 0  # requests the site's block rules dropped
-    missing: list[str] = field(default_factory=list)  # requests not in the HAR: aborted
+    served: int = 0
+    blocked: int = 0
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -271,7 +280,7 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
     har = HarArchive.load(rec.har, site.replay.ignore_params)
     fixed = _with_clock_zone(site, meta.timezone, meta.locale)
     cfg = fixed.render
-    result = ReplayResult(rec, Record(url=meta.url, fetched_at=meta.clock, status="error"), [])
+    result = Traffic()
 
     async def answer(route: Route) -> None:
         req = route.request
@@ -302,9 +311,8 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
         await ctx.route_web_socket("**/*", no_socket)
 
     got = (await pipeline.run(meta.url, fixed, prepare=offline, fetched_at=meta.clock)).record
-    result.record = got
-    result.diffs = compare(rec.expected(), comparable(got))
-    return result
+    diffs = compare(rec.expected(), comparable(got))
+    return ReplayResult(rec, got, diffs, result.served, result.blocked, result.missing)
 
 
 async def _redirect_navigation(route: Route, url: str) -> None:
