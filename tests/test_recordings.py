@@ -288,3 +288,33 @@ def test_a_broken_selector_fails_the_smoke_suite_with_a_readable_diff(tmp_path: 
     assert f"demo-news/{seed.path.name}: 2 field(s) differ" in proc.stdout
     assert 'story.section: expected "World", got null' in proc.stdout
     assert "1 failed" in proc.stdout
+
+
+@pytest.mark.browser
+def test_record_a_saved_page_at_its_real_url_then_replay_it(
+    tmp_path: Path, browser_session: BrowserSession
+) -> None:
+    """`record --html`: the saved file answers for its URL, its folder for its assets; everything
+    else is refused (no server listens at that address: a request that got out would fail)."""
+    from faultserver import article
+    from scrapers.pipeline.saved import SavedPage
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "site.css").write_text("h1 { color: #333 }", encoding="utf-8")
+    head = "<link rel='stylesheet' href='/static/site.css'>"
+    body = "<img src='https://cdn.example.invalid/photo.jpg'>"
+    (saved / "page.html").write_text(article("A saved story", head, body), encoding="utf-8")
+    site = SiteRegistry.from_dir(ROOT / "tests" / "sites").get("fault-test")
+    url = "http://127.0.0.1:9/news/a-saved-story"
+    r = browser_session.renderer
+    serve = SavedPage(saved / "page.html", url)
+    rec = browser_session.run(
+        record_page(PagePipeline(r, OFFLINE), url, site, tmp_path / "rec", CLOCK, serve)
+    )
+    assert rec.expected()["story"]["headline"] == "A saved story"
+    assert serve.served == [url, "http://127.0.0.1:9/static/site.css"]
+    assert serve.refused == ["https://cdn.example.invalid/photo.jpg"]
+    result = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, site))
+    assert result.ok, result.report()
+    assert result.served == 2 and result.missing == []

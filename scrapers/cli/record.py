@@ -12,7 +12,8 @@ from scrapers.browser.renderer import Renderer
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import RecordingError, record_page, recording_name
+from scrapers.pipeline.recording import OFFLINE, RecordingError, record_page, recording_name
+from scrapers.pipeline.saved import SavedPage
 
 DEFAULT_DIR = Path("recordings")
 
@@ -21,17 +22,21 @@ def add_parser(sub: SubParsers) -> None:
     rc = sub.add_parser(
         "record",
         formatter_class=FORMATTER,
-        help="capture pages live for offline replay (HAR + DOM + expected record)",
+        help="capture pages (live, or saved with --html) for offline replay (HAR + DOM + expected)",
         description="Render each URL live with its site file's actions, a fixed clock, fixed timezone\n"
         "and locale, and save RECORDINGS/<site>/<name>/: page.har.zip (everything the page loaded),\n"
         "dom.html (the rendered DOM), expected.json (the extracted record: review it!) and meta.json.\n"
+        "With --html, the page is a saved file served at URL by routing: other requests are answered\n"
+        "from the file's folder or refused, nothing is sent out, robots.txt is not asked.\n"
         "An existing recording of the same name is replaced. See docs/recordings.md.",
         epilog="examples:\n"
         "  storyline record http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
         "  storyline record https://news.example.com/a/1 --site example --name front-story\n"
+        "  storyline record https://news.example.com/a/1 --html saved/a1.html --site example\n"
         "  storyline record URL --clock 2026-11-27T06:00:00Z",
     )
     rc.add_argument("urls", nargs="+", metavar="URL")
+    rc.add_argument("--html", type=Path, metavar="FILE", help="a saved copy of the page (one URL only)")
     rc.add_argument("--site", help="site file name (default: chosen by the URL's domain)")
     rc.add_argument("--name", help="recording folder name (one URL only; default: from the URL's path)")
     rc.add_argument(
@@ -58,8 +63,11 @@ def _instant(text: str) -> datetime:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.name and len(args.urls) > 1:
-        print("error: --name needs exactly one URL", file=sys.stderr)
+    if (args.name or args.html) and len(args.urls) > 1:
+        print("error: --name and --html need exactly one URL", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.html is not None and not args.html.is_file():
+        print(f"error: --html {args.html}: no such file", file=sys.stderr)
         return EXIT_CONFIG
     sites = registry(args)
     chosen = {url: sites.choose(url, args.site) for url in args.urls}  # fail before the browser
@@ -69,11 +77,13 @@ def handle(args: argparse.Namespace) -> int:
         asyncio.get_running_loop().set_exception_handler(quiet_driver_loss)
         failed = 0
         async with Renderer(headless=not args.headed) as renderer:
-            pipeline = PagePipeline(renderer)
+            # A saved page is offline by nature: no robots.txt, and one attempt (it will not change).
+            pipeline = PagePipeline(renderer, OFFLINE if args.html else None)
             for url, site in chosen.items():
                 dest = args.into / site.site / (args.name or recording_name(url))
+                serve = SavedPage(args.html.resolve(), url) if args.html else None
                 try:
-                    rec = await record_page(pipeline, url, site, dest, clock)
+                    rec = await record_page(pipeline, url, site, dest, clock, serve)
                 except RecordingError as err:
                     failed += 1
                     print(f"FAIL {url}: {err}", file=sys.stderr)

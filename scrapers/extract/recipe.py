@@ -106,6 +106,8 @@ def required_from_generic(spec: StorySpec, found: Found, doc: PageContext) -> Fo
     for name in found.missing:
         f = getattr(generic, name, None) if name in META_FIELDS else None
         if isinstance(f, Field) and (got := eval_field(f, doc.root, doc)) is not None:
+            if f.sources()[got[1]].xpath == "//title":
+                continue  # a page's <title> alone is often just the site's name (an empty shell)
             values[name], matched[name] = got[0], GENERIC_FALLBACK
     return Found(values, matched, found.missing)
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scrapers import __version__
 from scrapers.browser.har import HarArchive
+from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.sitespec import SiteSpec
 from scrapers.output.record import Record
@@ -140,9 +141,15 @@ def _dump(path: Path, data: Any) -> None:
 
 
 async def record_page(
-    pipeline: PagePipeline, url: str, site: SiteSpec, dest: Path, clock: datetime
+    pipeline: PagePipeline,
+    url: str,
+    site: SiteSpec,
+    dest: Path,
+    clock: datetime,
+    serve: Prepare | None = None,
 ) -> Recording:
-    """Render `url` live with a fixed clock and save a recording to `dest` (replaced if present).
+    """Render `url` with a fixed clock and save a recording to `dest` (replaced if present): live,
+    or from what `serve` answers (a saved page, `saved.SavedPage`).
 
     Raises RecordingError when the page ends in an error record: nothing is written then.
     """
@@ -152,6 +159,8 @@ async def record_page(
 
     async def fix_clock(ctx: BrowserContext) -> None:
         await ctx.clock.set_fixed_time(clock)  # timers keep running; Date.now() stays put
+        if serve is not None:
+            await serve(ctx)
 
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
