@@ -103,3 +103,15 @@ def test_a_browser_that_cannot_start_is_one_clear_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: the browser failed:") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["..", "../other-site", "/tmp/x", "a/b", ".hidden"])
+def test_record_name_must_be_a_folder_name_not_a_path(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recording folder is replaced: a name that is a path would delete what it points at."""
+    keep = tmp_path / "recordings" / "demo-news" / "keep-me"
+    keep.mkdir(parents=True)
+    into = str(tmp_path / "recordings")
+    assert main(["record", "http://127.0.0.1:9/news/x", "--name", name, "--into", into]) == 2
+    assert "--name" in capsys.readouterr().err and keep.is_dir()

@@ -141,3 +141,64 @@ def test_bundled_job_files_are_valid() -> None:
     assert jobs, "the README and --help point at jobs/demo.yaml"
     for job in jobs:
         assert load_job(job).start.listings or load_job(job).start.urls
+
+
+def test_sitemap_recursion_keeps_a_visited_set_and_the_job_s_limits() -> None:
+    """An index that lists itself (and a child twice) is read once; max_pages stops the recursion."""
+    import asyncio
+    import threading
+    from collections import Counter
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from typing import Any
+
+    from scrapers.config.jobspec import JobSpec
+    from scrapers.pipeline.discover import Discoverer
+    from scrapers.pipeline.fetch import fetch_bytes
+
+    hits: Counter[str] = Counter()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            hits[self.path] += 1
+            base = f"http://{self.headers['Host']}"
+            if self.path == "/index.xml":
+                locs = ["/index.xml"] * 4 + ["/s1.xml", "/s1.xml", "/s2.xml"]
+                body = "".join(f"<sitemap><loc>{base}{u}</loc></sitemap>" for u in locs)
+                xml = (
+                    f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>'
+                )
+            else:
+                n = self.path.strip("/").removesuffix(".xml")
+                urls = "".join(f"<url><loc>{base}/news/{n}-{i}</loc></url>" for i in range(3))
+                xml = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+            data = xml.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    index = f"http://127.0.0.1:{server.server_address[1]}/index.xml"
+
+    async def never(*_: Any) -> Any:
+        raise AssertionError("no listing here")
+
+    def discover(**limits: Any) -> list[str]:
+        hits.clear()
+        job = JobSpec(name="t", start={"sitemaps": [index]}, limits=limits)
+        found = Discoverer(job, lambda u: generic_site(), lambda u: fetch_bytes(u, "t"), never).run()
+        return asyncio.run(found).urls
+
+    try:
+        assert len(discover()) == 6
+        assert hits == {"/index.xml": 1, "/s1.xml": 1, "/s2.xml": 1}
+        assert len(discover(max_pages=2)) == 2
+        assert hits == {"/index.xml": 1, "/s1.xml": 1}  # s2 is never fetched once the job is full
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from scrapers.pipeline.recording import OFFLINE, RecordingError, record_page, re
 from scrapers.pipeline.saved import SavedPage
 
 DEFAULT_DIR = Path("recordings")
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*")
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -65,6 +67,11 @@ def _instant(text: str) -> datetime:
 def handle(args: argparse.Namespace) -> int:
     if (args.name or args.html) and len(args.urls) > 1:
         print("error: --name and --html need exactly one URL", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.name and not SAFE_NAME.fullmatch(args.name):
+        # The folder is replaced on recording: a path ("..", "/x") would delete what it names.
+        print(f"error: --name {args.name!r}: use a-z, 0-9, '.', '_' and '-' (a folder name, not a path)",
+              file=sys.stderr)  # fmt: skip
         return EXIT_CONFIG
     if args.html is not None and not args.html.is_file():
         print(f"error: --html {args.html}: no such file", file=sys.stderr)

@@ -29,6 +29,9 @@ from scrapers.pipeline.fetch import FetchError
 log = get_logger("storyline.discover")
 
 Fetcher = Callable[[str], Awaitable[bytes]]
+MAX_SITEMAP_DEPTH = 5
+MAX_SITEMAP_FETCHES = 1000  # a sitemap index of a whole site is large; an endless one is an attack
+
 RenderFn = Callable[[str, RenderSpec, SiteSpec], Awaitable[RenderedPage]]
 SiteFor = Callable[[str], SiteSpec]
 
@@ -144,6 +147,7 @@ class Discoverer:
         self.fetch = fetch
         self.render = render
         self.result = Discovery()
+        self._sitemaps_seen: set[str] = set()
         self._cutoff = (
             datetime.now(UTC) - timedelta(hours=job.limits.max_age_hours)
             if job.limits.max_age_hours
@@ -231,8 +235,16 @@ class Discoverer:
         return robots_sitemaps(data.decode("utf-8", "replace")) if data is not None else []
 
     async def _sitemap(self, url: str, depth: int) -> None:
+        # Indexes of indexes, but never a cycle, never past the job's limits or a stop request.
+        key = self._canon(url)
+        if depth > MAX_SITEMAP_DEPTH or key in self._sitemaps_seen or self._full:
+            return
+        if len(self._sitemaps_seen) >= MAX_SITEMAP_FETCHES:
+            self.result.problems.append(f"{url}: not fetched: {MAX_SITEMAP_FETCHES} sitemaps already read")
+            return
+        self._sitemaps_seen.add(key)
         data = await self._get(url)
-        if data is None or depth > 5:  # indexes of indexes, but never a cycle
+        if data is None:
             return
         children, entries = parse_sitemap(data)
         for entry in entries:
