@@ -115,3 +115,41 @@ def test_record_name_must_be_a_folder_name_not_a_path(
     into = str(tmp_path / "recordings")
     assert main(["record", "http://127.0.0.1:9/news/x", "--name", name, "--into", into]) == 2
     assert "--name" in capsys.readouterr().err and keep.is_dir()
+
+
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["extract", "no-such-file.html", "--url", "https://news.example/a"],
+        ["extract", ".", "--url", "https://news.example/a"],  # a directory
+        ["extract", "x.html", "--url", "not a url"],
+        ["extract", "x.html", "--url", "file:///etc/os-release"],
+        ["scrape", "ftp://news.example/a"],
+        ["run", "--url", "https://news.example/a", "--concurrency", "0"],
+        ["run", "--urls-file", "no-such-list.txt"],
+        ["demo", "--concurrency", "-1"],
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
+    proc = _cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "error" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_extract_reads_standard_input_and_version_is_printed(valid: Any) -> None:
+    proc = _cli("extract", "-", "--url", "http://127.0.0.1:8000/news/x", stdin=HTML)
+    assert proc.returncode == 0, proc.stderr
+    assert valid(proc.stdout)["story"]["headline"] == "Demo headline"
+    version = _cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("storyline 0.")

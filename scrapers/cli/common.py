@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
+from urllib.parse import urlsplit
 
 from scrapers.config.sitefiles import SiteRegistry, default_selectors_dir
 
@@ -27,7 +29,31 @@ def registry(args: argparse.Namespace) -> SiteRegistry:
 
 
 def read_html(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    """A saved page, or standard input for "-"; an unreadable path is a UsageError."""
+    try:
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    return raw.decode("utf-8", errors="replace")
+
+
+def http_url(text: str) -> str:
+    """argparse type: an absolute http(s) URL."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text.strip()
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def add_headed(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from scrapers.cli.common import FORMATTER, SubParsers, add_headed, registry
+from scrapers.cli.common import FORMATTER, SubParsers, add_headed, positive_int, registry
 from scrapers.cli.run import execute, exit_status
 from scrapers.config.jobspec import JobSpec, Politeness, Start
 from scrapers.demo.server import DemoServer
@@ -25,7 +25,7 @@ def add_parser(sub: SubParsers) -> None:
         epilog="examples:\n  storyline demo\n  storyline demo --out /tmp/demo.ndjson --concurrency 4",
     )
     dm.add_argument("--out", type=Path, default=Path("out/demo.ndjson"), help="default: out/demo.ndjson")
-    dm.add_argument("--concurrency", type=int, default=2, help="pages rendered at once (default 2)")
+    dm.add_argument("--concurrency", type=positive_int, default=2, help="pages rendered at once (default 2)")
     add_headed(dm)
 
 

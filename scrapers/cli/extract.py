@@ -7,7 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, read_html, registry
+from scrapers.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    FORMATTER,
+    SubParsers,
+    UsageError,
+    http_url,
+    read_html,
+    registry,
+)
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import PageError
 from scrapers.pipeline.page import SeenPage, process_saved
@@ -29,8 +39,10 @@ def add_parser(sub: SubParsers) -> None:
         '      (pages.ndjson lines: {"path": "saved.html", "url": "https://..."};\n'
         "       relative paths are read from the batch file's folder)",
     )
-    ex.add_argument("html_file", nargs="?", type=Path, help="saved HTML file")
-    ex.add_argument("--url", help="the page's address (links and images are made absolute against it)")
+    ex.add_argument("html_file", nargs="?", type=Path, help="saved HTML file ('-' reads standard input)")
+    ex.add_argument(
+        "--url", type=http_url, help="the page's address (links and images are made absolute against it)"
+    )
     ex.add_argument("--site", help="site file name, or 'generic' for generic extraction")
     ex.add_argument(
         "--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url} line of FILE"
@@ -63,7 +75,7 @@ def _batch(batch: Path, sites: SiteRegistry, site_name: str | None) -> int:
             if not path.is_absolute():
                 path = batch.parent / path
             rec = process_saved(SeenPage(url, read_html(path), url), sites.choose(url, site_name))
-        except (ValueError, KeyError, TypeError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, OSError, UsageError) as exc:
             problem = PageError("content", f"{batch}:{n}: {type(exc).__name__}: {exc}")
             rec = error_record(url, None, problem, attempts=1, fetched_at=now_utc())
         failed += rec.status == "error"

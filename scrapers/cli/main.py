@@ -11,9 +11,10 @@ from types import ModuleType
 
 from playwright.async_api import Error as PlaywrightError
 
+from scrapers import __version__
 from scrapers.browser.locate import BrowserNotFoundError
 from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest
-from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER
+from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, UsageError
 from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
 from scrapers.output import logs
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)",
     )
+    ap.add_argument("--version", action="version", version=f"storyline {__version__}")
     ap.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     ap.add_argument(
         "--log-format", choices=["json", "console"], help="default: console on a terminal, else json"
@@ -64,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except SiteFileError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except (UnknownSiteError, BrowserNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

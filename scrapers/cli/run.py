@@ -21,6 +21,8 @@ from scrapers.cli.common import (
     SubParsers,
     UsageError,
     add_headed,
+    http_url,
+    positive_int,
     registry,
 )
 from scrapers.cli.console import Progress, quiet_driver_loss
@@ -45,7 +47,14 @@ def add_parser(sub: SubParsers) -> None:
         "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
     )
     rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
-    rn.add_argument("--url", action="append", dest="urls", metavar="URL", help="a URL to scrape (repeatable)")
+    rn.add_argument(
+        "--url",
+        action="append",
+        dest="urls",
+        metavar="URL",
+        type=http_url,
+        help="a URL to scrape (repeatable)",
+    )
     rn.add_argument("--urls-file", type=Path, metavar="FILE", help="URLs to scrape, one per line")
     rn.add_argument(
         "--out",
@@ -59,10 +68,12 @@ def add_parser(sub: SubParsers) -> None:
 def add_job_options(p: argparse.ArgumentParser) -> None:
     """The options `run` and `scrape` share; their defaults are the job file's (docs/jobs.md)."""
     p.add_argument("--site", help="site file for every URL (default: by domain, else generic)")
-    p.add_argument("--concurrency", type=int, help="pages rendered at once (default 4, or the job file's)")
+    p.add_argument(
+        "--concurrency", type=positive_int, help="pages rendered at once (default 4, or the job file's)"
+    )
     p.add_argument("--no-robots", action="store_true", help="do not consult robots.txt")
     p.add_argument("--user-agent", help="user agent for robots.txt, feeds and sitemaps (and the browser)")
-    p.add_argument("--page-budget-ms", type=int, help="hard time limit per page attempt")
+    p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
     )
@@ -96,7 +107,12 @@ def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
     else:
         urls = list(args.urls or [])
         if args.urls_file:
-            lines = args.urls_file.read_text(encoding="utf-8").splitlines()
+            try:
+                lines = args.urls_file.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise UsageError(
+                    f"--urls-file {args.urls_file}: cannot read it ({exc.strerror or exc})"
+                ) from None
             urls += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         if not urls:
             raise UsageError("nothing to scrape: give a job file, --url or --urls-file (see --help)")

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scrapers.cli.common import FORMATTER, SubParsers, registry
+from scrapers.cli.common import FORMATTER, SubParsers, http_url, registry
 from scrapers.cli.run import add_job_options, apply_options, execute, exit_status, report_line
 from scrapers.config.jobspec import JobSpec, Start
 
@@ -24,7 +24,7 @@ def add_parser(sub: SubParsers) -> None:
         "  storyline scrape http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
         "  storyline scrape URL1 URL2 --site demo-news --out out/today.ndjson --concurrency 4",
     )
-    sc.add_argument("urls", nargs="+", metavar="URL")
+    sc.add_argument("urls", nargs="+", metavar="URL", type=http_url)
     sc.add_argument("--out", type=Path, help="write NDJSON (and its summary) here instead of standard output")
     add_job_options(sc)
 
