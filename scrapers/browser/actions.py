@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from playwright.async_api import Page, Request, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from scrapers.browser.routing import redirect_loop
 from scrapers.config.renderspec import ClickAction, RenderSpec, ScrollAction, WaitAction, WaitForAction
 from scrapers.errors import PageError
 
@@ -40,6 +39,8 @@ class Loaded:
     stopped_early: bool = False  # an HTTP error, or EarlyStop said so: the actions never ran
 
 
+MAX_REDIRECTS = 20  # Chromium's own limit; a loop is caught long before it
+
 # Scrolls one screen (or to the end); returns [reached the end, page height].
 _SCROLL_JS = """(toBottom) => {
   const doc = document.documentElement;
@@ -61,6 +62,18 @@ def _remaining_ms(start: float, cfg: RenderSpec, wanted: int) -> int:
     margin = min(250, cfg.timeout_ms // 10)
     left = cfg.timeout_ms - margin - (time.monotonic() - start) * 1000
     return max(1, int(min(wanted, left)))
+
+
+def redirect_loop(req: Request) -> bool:
+    """Whether a request revisits a URL of its own redirect chain (or exceeds Chromium's limit)."""
+    seen = set()
+    hops = 0
+    prev = req.redirected_from
+    while prev is not None and hops <= MAX_REDIRECTS:
+        seen.add(prev.url)
+        prev = prev.redirected_from
+        hops += 1
+    return req.url in seen or hops > MAX_REDIRECTS
 
 
 async def _goto(page: Page, url: str, timeout_ms: int, start: float) -> Response | None:

@@ -1,4 +1,4 @@
-"""What a browser context lets through: the site's block rules, redirect loops, popups."""
+"""What a browser context lets through: the site's block rules, popups."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import contextlib
 import fnmatch
 from collections.abc import Awaitable
 
-from playwright.async_api import BrowserContext, Page, Request, Route
+from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from scrapers.config.renderspec import RenderSpec
-
-MAX_REDIRECTS = 20  # Chromium's own limit; a loop is caught long before it
 
 
 def is_blocked(url: str, resource_type: str, cfg: RenderSpec) -> bool:
@@ -20,18 +18,6 @@ def is_blocked(url: str, resource_type: str, cfg: RenderSpec) -> bool:
     return resource_type in {str(t) for t in cfg.block.resources} or any(
         fnmatch.fnmatchcase(url, g) for g in cfg.block.urls
     )
-
-
-def redirect_loop(req: Request) -> bool:
-    """Whether a request revisits a URL of its own redirect chain (or exceeds Chromium's limit)."""
-    seen = set()
-    hops = 0
-    prev = req.redirected_from
-    while prev is not None and hops <= MAX_REDIRECTS:
-        seen.add(prev.url)
-        prev = prev.redirected_from
-        hops += 1
-    return req.url in seen or hops > MAX_REDIRECTS
 
 
 async def install_blocking(ctx: BrowserContext, cfg: RenderSpec) -> None:

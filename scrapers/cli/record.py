@@ -13,10 +13,9 @@ from scrapers.browser.renderer import Renderer
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import OFFLINE, RecordingError, record_page, recording_name
+from scrapers.pipeline.recording import OFFLINE, RECORDINGS_DIR, RecordingError, record_page, recording_name
 from scrapers.pipeline.saved import SavedPage
 
-DEFAULT_DIR = Path("recordings")
 SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*")
 
 
@@ -44,7 +43,7 @@ def add_parser(sub: SubParsers) -> None:
     rc.add_argument(
         "--into",
         type=Path,
-        default=DEFAULT_DIR,
+        default=RECORDINGS_DIR,
         metavar="DIR",
         help="recordings folder (default: recordings/)",
     )

@@ -14,14 +14,13 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.pipeline.page import PagePipeline
 from scrapers.pipeline.recording import (
     OFFLINE,
+    RECORDINGS_DIR,
     Recording,
     RecordingError,
     find_recordings,
     replay,
     update_expected,
 )
-
-DEFAULT_DIR = Path("recordings")
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -46,13 +45,14 @@ def add_parser(sub: SubParsers) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     try:
-        recordings = find_recordings(args.paths or [DEFAULT_DIR])
+        recordings = find_recordings(args.paths or [RECORDINGS_DIR])
     except RecordingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if not recordings:
         print(
-            f"error: no recordings under {', '.join(map(str, args.paths or [DEFAULT_DIR]))}", file=sys.stderr
+            f"error: no recordings under {', '.join(map(str, args.paths or [RECORDINGS_DIR]))}",
+            file=sys.stderr,
         )
         return EXIT_CONFIG
     sites = registry(args)

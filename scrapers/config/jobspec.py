@@ -13,6 +13,9 @@ from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
+DEFAULT_USER_AGENT = "Storyline/0.1 (+news scraper)"
+
+
 class Start(BaseModel):
     model_config = _STRICT
     urls: list[str] = PField(default_factory=list, description="article URLs, scraped as given")
@@ -44,7 +47,7 @@ class Politeness(BaseModel):
     obey_robots: bool = PField(
         True, description="skip pages robots.txt disallows (recorded as kind 'robots')"
     )
-    user_agent: str = PField("Storyline/0.1 (+news scraper)", description="sent with every request")
+    user_agent: str = PField(DEFAULT_USER_AGENT, description="sent with every request")
 
 
 class Urls(BaseModel):

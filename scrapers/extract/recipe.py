@@ -76,7 +76,8 @@ def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
     meta = required_from_generic(spec, meta, doc)
     no_body = spec.body is not None and spec.body.required and not any(s.paragraphs for s in body)
     body_matched = body_index if body_index >= 0 else None
-    if no_body:
+    tried_auto = spec.body is not None and spec.body.auto and scope is not None  # step 4 ran it
+    if no_body and not tried_auto:
         body, _, container = story_body(AUTO_BODY, scope or doc.root, doc, standfirst)
         body_matched = GENERIC_FALLBACK if body else None
     if site.detect_widgets:

@@ -27,6 +27,7 @@ from typing import Any
 from parsel import Selector
 
 from scrapers.browser.renderer import OPEN_PAGE_TIMEOUT_S, Prepare, RenderedPage, Renderer
+from scrapers.config.jobspec import DEFAULT_USER_AGENT
 from scrapers.config.renderspec import RenderSpec
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
@@ -39,8 +40,6 @@ from scrapers.pipeline.policies import DomainGate, RetryPolicy, RobotsPolicy
 from scrapers.pipeline.records import error_record, interrupted_record, now_utc, story_record, unexpected
 
 log = get_logger("storyline.page")
-
-DEFAULT_USER_AGENT = "Storyline/0.1 (+news scraper)"
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,11 @@ def process_saved(page: SeenPage, site: SiteSpec, fetched_at: str | None = None)
         ex = judge_and_extract(page, site)
     except PageError as err:
         return error_record(page.url, site, err, attempts=1, fetched_at=fetched_at)
+    return _story(page, ex, fetched_at, t0)
+
+
+def _story(page: SeenPage, ex: Extraction, fetched_at: str, extract_started: float) -> Record:
+    """Step 5 for a page that passed the judge; extraction timed from `extract_started`."""
     return story_record(
         page.url,
         ex,
@@ -144,7 +148,7 @@ def process_saved(page: SeenPage, site: SiteSpec, fetched_at: str | None = None)
         http_status=page.http_status,
         fetched_at=fetched_at,
         render_ms=page.render_ms,
-        extract_ms=int((time.perf_counter() - t0) * 1000),
+        extract_ms=int((time.perf_counter() - extract_started) * 1000),
     )
 
 
@@ -216,12 +220,7 @@ class PagePipeline:
         return site.render.model_copy(update=update)
 
     async def render(
-        self,
-        url: str,
-        cfg: RenderSpec,
-        site: SiteSpec,
-        prepare: Prepare | None = None,
-        har_path: Path | None = None,
+        self, url: str, cfg: RenderSpec, prepare: Prepare | None = None, har_path: Path | None = None
     ) -> RenderedPage:
         """Step 2, bounded: the budget runs from navigation; opening a tab is bounded separately
         (renderer.OPEN_PAGE_TIMEOUT_S), so a busy machine does not eat the page's budget."""
@@ -233,7 +232,7 @@ class PagePipeline:
 
     async def render_judged(self, url: str, cfg: RenderSpec, site: SiteSpec) -> RenderedPage:
         """Steps 2 and 3 without extraction (listing pages in discovery)."""
-        page = await self.render(url, cfg, site)
+        page = await self.render(url, cfg)
         seen = SeenPage.rendered(url, page)
         await asyncio.to_thread(lambda: judge(seen, parse_html(page.html), site))
         return page
@@ -243,13 +242,14 @@ class PagePipeline:
     ) -> tuple[Record, str]:
         """One try. The budget runs from navigation to the finished record."""
         cfg = self._render_spec(site)
-        page = await self.render(url, cfg, site, prepare, har_path)
+        page = await self.render(url, cfg, prepare, har_path)
+        seen = SeenPage.rendered(url, page)
         left_s = max(0.05, (cfg.timeout_ms - page.render_ms) / 1000)
         t1 = time.perf_counter()
         try:
             async with asyncio.timeout(left_s):
                 # In a thread so a monster page cannot stall the other workers or outlive the budget.
-                ex = await asyncio.to_thread(judge_and_extract, SeenPage.rendered(url, page), site)
+                ex = await asyncio.to_thread(judge_and_extract, seen, site)
         except TimeoutError:
             raise PageError(
                 "timeout",
@@ -258,13 +258,4 @@ class PagePipeline:
                 final_url=page.final_url,
                 render_ms=cfg.timeout_ms,
             ) from None
-        rec = story_record(
-            url,
-            ex,
-            final_url=page.final_url,
-            http_status=page.http_status,
-            fetched_at=fetched_at,
-            render_ms=page.render_ms,
-            extract_ms=int((time.perf_counter() - t1) * 1000),
-        )
-        return rec, page.html
+        return _story(seen, ex, fetched_at, t1), page.html

@@ -36,6 +36,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.output.record import Record
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 
+RECORDINGS_DIR = Path("recordings")  # where `record` writes and `replay` looks by default
 HAR_FILE, DOM_FILE, EXPECTED_FILE, META_FILE = "page.har.zip", "dom.html", "expected.json", "meta.json"
 DEFAULT_TIMEZONE, DEFAULT_LOCALE = "UTC", "en-US"
 # Differ on every run by nature: never part of the comparison.
