@@ -1,6 +1,6 @@
 """The package's layers hold: imports only go down, modules and functions stay small.
 
-cli -> pipeline -> extract -> generic, browser -> dom, output -> config, errors, demo
+cli -> pipeline -> extract -> generic, browser -> dom, output, net -> config, errors, demo
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ LAYERS = {
     "config": 0,
     "demo": 0,
     "dom": 1,
+    "net": 1,
     "output": 1,
     "generic": 2,
     "browser": 2,
