@@ -7,13 +7,22 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 
+from scrapers import __version__
 from scrapers.config.urls import DEFAULT_DROP
 from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-DEFAULT_USER_AGENT = "Storyline/0.1 (+news scraper)"
+DEFAULT_MIN_DELAY_MS = 1000  # between page starts on one host, unless a site file or the job says otherwise
+
+
+def storyline_agent(contact: str | None = None) -> str:
+    """The product token Storyline sends: its name, version and how a site owner reaches the user."""
+    return f"Storyline/{__version__} (news scraper; +{contact or 'no contact given'})"
+
+
+DEFAULT_USER_AGENT = storyline_agent()
 
 
 class Start(BaseModel):
@@ -47,7 +56,42 @@ class Politeness(BaseModel):
     obey_robots: bool = PField(
         True, description="skip pages robots.txt disallows (recorded as kind 'robots')"
     )
-    user_agent: str = PField(DEFAULT_USER_AGENT, description="sent with every request")
+    user_agent: str | None = PField(
+        None,
+        description="replaces the User-Agent of every request (default: the browser's own plus the "
+        "Storyline token with 'contact'; robots.txt, feeds and sitemaps get the Storyline token)",
+    )
+    contact: str | None = PField(
+        None,
+        max_length=200,
+        pattern=r"^[^\s()]+$",
+        description="a URL or e-mail address where site owners can reach you; sent in the User-Agent",
+    )
+    min_delay_ms: int = PField(
+        DEFAULT_MIN_DELAY_MS,
+        ge=0,
+        description="pause between page starts on one host (a site file's fetch.min_delay_ms wins; "
+        "a robots.txt Crawl-delay that is longer wins over both)",
+    )
+
+    @property
+    def agent(self) -> str:
+        """The User-Agent for robots.txt, feeds and sitemaps."""
+        return self.user_agent or storyline_agent(self.contact)
+
+
+class Scope(BaseModel):
+    model_config = _STRICT
+    allow_hosts: list[str] = PField(
+        default_factory=list,
+        description="hosts (subdomains included) that discovered URLs and redirects may lead to, "
+        "besides the start URLs' hosts and the site files' domains",
+    )
+    allow_private: bool = PField(
+        False,
+        description="let pages, feeds and sitemaps reach loopback, private, link-local and reserved "
+        "addresses (the hosts of start URLs are always allowed)",
+    )
 
 
 class Urls(BaseModel):
@@ -65,6 +109,7 @@ class JobSpec(BaseModel):
     start: Start = PField(default_factory=Start)
     limits: Limits = PField(default_factory=Limits)
     politeness: Politeness = PField(default_factory=Politeness)
+    scope: Scope = PField(default_factory=Scope)
     urls: Urls = PField(default_factory=Urls)
     output: str | None = PField(None, description="NDJSON output path (relative to the job file)")
     page_budget_ms: int | None = PField(

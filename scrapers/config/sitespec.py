@@ -144,7 +144,9 @@ class FetchSpec(BaseModel):
     model_config = _STRICT
     attempts: int = PField(3, ge=1, le=20, description="tries per page for retryable failures")
     max_concurrent: int = PField(2, ge=1, le=64, description="pages of this site rendered at once")
-    min_delay_ms: int = PField(0, ge=0, description="pause between page starts on one domain")
+    min_delay_ms: int | None = PField(
+        None, ge=0, description="pause between page starts on one domain (default: the job's, 1000 ms)"
+    )
     blocked: BlockedSpec = PField(default_factory=BlockedSpec)
 
 

@@ -46,13 +46,14 @@ def summary_path(out: Path) -> Path:
 
 
 def pipeline_options(job: JobSpec) -> PipelineOptions:
-    ua = job.politeness.user_agent
+    polite = job.politeness
     return PipelineOptions(
-        obey_robots=job.politeness.obey_robots,
-        user_agent=ua,
+        obey_robots=polite.obey_robots,
+        user_agent=polite.agent,
         page_budget_ms=job.page_budget_ms,
         # Chromium's own user agent unless the job names one (a site file's render.user_agent wins).
-        browser_user_agent=ua if "user_agent" in job.politeness.model_fields_set else None,
+        browser_user_agent=polite.user_agent,
+        min_delay_ms=polite.min_delay_ms,
     )
 
 
@@ -103,7 +104,7 @@ async def run_job(
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
-                ua = job.politeness.user_agent
+                ua = job.politeness.agent
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),

@@ -27,7 +27,7 @@ from typing import Any
 from parsel import Selector
 
 from scrapers.browser.renderer import OPEN_PAGE_TIMEOUT_S, Prepare, RenderedPage, Renderer
-from scrapers.config.jobspec import DEFAULT_USER_AGENT
+from scrapers.config.jobspec import DEFAULT_MIN_DELAY_MS, DEFAULT_USER_AGENT
 from scrapers.config.renderspec import RenderSpec
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
@@ -51,6 +51,7 @@ class PipelineOptions:
     page_budget_ms: int | None = None  # default: the site file's render.timeout_ms
     browser_user_agent: str | None = None  # for pages whose site file sets none
     attempts: int | None = None  # default: the site file's fetch.attempts
+    min_delay_ms: int = DEFAULT_MIN_DELAY_MS  # per host, for sites whose file sets no fetch.min_delay_ms
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ class PagePipeline:
         failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
         html: str | None = None
         try:
-            delay = site.fetch.min_delay_ms / 1000
+            own = site.fetch.min_delay_ms
+            delay = (self.options.min_delay_ms if own is None else own) / 1000
             if self._robots is not None:
                 delay = max(delay, await self._robots.check(url))
             retry = RetryPolicy(self.options.attempts or site.fetch.attempts, self.stopping.is_set)

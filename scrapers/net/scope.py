@@ -1,0 +1,171 @@
+"""Where Storyline may go: one URL policy for discovery, the Python fetcher and the browser.
+
+Two questions, asked of every URL before anything connects:
+
+- *the target* (no DNS): only http and https; a URL that pages, feeds, sitemaps, listings or
+  redirects lead to must be inside the job's scope (its start hosts, its site files' domains and
+  `allow_hosts`, subdomains included) when it is something to scrape or read (`navigation`);
+  subresources (images, scripts, frames, `fetch()`) may come from any host.
+- *the address* (DNS): a host that resolves to a loopback, private, link-local, shared, reserved
+  or multicast address (cloud metadata at 169.254.169.254 included) is refused, IPv4 and IPv6,
+  unless the job says `allow_private`, or the origin is one the user named (a start URL, `--url`):
+  a user scraping their own test server needs no flag.
+
+Refusals are `Refused` exceptions with the error kind they become (`offsite`, `blocked_address`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+RefusalKind = Literal["offsite", "blocked_address"]
+Resolver = Callable[[str, int], list[str]]  # (host, port) -> IP addresses; raises OSError
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class Refused(Exception):
+    """A URL the policy does not allow; `kind` is the record's error kind."""
+
+    def __init__(self, kind: RefusalKind, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.kind: RefusalKind = kind
+        self.url = url
+        self.reason = reason
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for host (a client may connect to any of them)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def address_problem(ip: Address) -> str | None:
+    """Why connecting to `ip` is refused, or None for a public address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in ipaddress.IPv6Network("64:ff9b::/96"):  # NAT64
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_problem(embedded)
+    for label, test in (
+        ("a loopback address", ip.is_loopback),
+        ("a link-local address (cloud metadata lives there)", ip.is_link_local),
+        ("a multicast address", ip.is_multicast),
+        ("an unspecified address", ip.is_unspecified),
+        ("a private address", ip.is_private),
+    ):
+        if test:
+            return label
+    return None if ip.is_global else "a reserved address"
+
+
+def host_port(url: str) -> tuple[str, int]:
+    """(lower-case host, port) of an http(s) URL; raises ValueError for a malformed one."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ValueError("no host")
+    return host, parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """The rules; decisions only (DNS through `resolver`), no state."""
+
+    scope: frozenset[str] = frozenset()  # empty: no host is offsite
+    trusted: frozenset[tuple[str, int]] = frozenset()  # (host, port) the user named
+    allow_private: bool = False
+    resolver: Resolver = field(default=system_resolver, compare=False)
+
+    @classmethod
+    def for_job(
+        cls,
+        named: Iterable[str],
+        scope_hosts: Iterable[str] = (),
+        *,
+        allow_private: bool = False,
+        resolver: Resolver = system_resolver,
+    ) -> UrlPolicy:
+        """The policy of a job: `named` are the URLs the user gave (trusted, and their hosts in
+        scope); `scope_hosts` are site-file domains and `allow_hosts`."""
+        trusted: set[tuple[str, int]] = set()
+        hosts = {h.lower().rstrip(".") for h in scope_hosts if h}
+        for url in named:
+            try:
+                host, port = host_port(url)
+            except ValueError:
+                continue
+            trusted.add((host, port))
+            hosts.add(host)
+        return cls(frozenset(hosts), frozenset(trusted), allow_private, resolver)
+
+    def in_scope(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        if not self.scope:
+            return True
+        labels = host.split(".")
+        return any(".".join(labels[i:]) in self.scope for i in range(len(labels)))
+
+    def check_target(self, url: str, *, navigation: bool = False) -> tuple[str, int]:
+        """Scheme, shape and (for `navigation`) scope; returns (host, port). No DNS."""
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError as exc:
+            raise Refused("offsite", url, f"malformed URL: {exc}") from None
+        if scheme not in SCHEMES:
+            raise Refused("offsite", url, f"only http and https URLs are fetched, not {scheme or 'this'!r}")
+        try:
+            host, port = host_port(url)
+        except ValueError as exc:
+            raise Refused("offsite", url, f"malformed URL: {exc}") from None
+        if navigation and (host, port) not in self.trusted and not self.in_scope(host):
+            raise Refused("offsite", url, f"{host} is outside the job's scope (hint: add it to allow_hosts)")
+        return host, port
+
+    def is_trusted(self, host: str, port: int) -> bool:
+        return self.allow_private or (host.lower().rstrip("."), port) in self.trusted
+
+    def addresses(self, host: str, port: int, url: str = "") -> list[str]:
+        """The addresses to connect to for host:port; raises Refused for a non-public one."""
+        where = url or f"{host}:{port}"
+        literal = _literal(host)
+        if literal is not None:
+            ips = [str(literal)]
+        else:
+            try:
+                ips = self.resolver(host, port)
+            except (OSError, UnicodeError) as exc:
+                raise Refused("blocked_address", where, f"{host} does not resolve: {exc}") from None
+            if not ips:
+                raise Refused("blocked_address", where, f"{host} does not resolve")
+        if self.is_trusted(host, port):
+            return ips
+        for ip in ips:
+            problem = address_problem(ipaddress.ip_address(ip))
+            if problem:
+                raise Refused(
+                    "blocked_address",
+                    where,
+                    f"{host} is {problem} ({ip}); a job reaches those only with allow_private: true",
+                )
+        return ips
+
+    def check(self, url: str, *, navigation: bool = False) -> list[str]:
+        """Target and address of one URL (blocking DNS: call from a thread in async code)."""
+        host, port = self.check_target(url, navigation=navigation)
+        return self.addresses(host, port, url)
