@@ -18,6 +18,8 @@ ErrorKind = Literal[
     "browser",
     "content",
     "robots",
+    "offsite",
+    "blocked_address",
     "interrupted",
     "config",
 ]

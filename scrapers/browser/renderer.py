@@ -20,10 +20,12 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.browser.actions import EarlyStop, load, since
+from scrapers.browser.guard import REFUSED_HEADER, AddressBook, Guard
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
 from scrapers.browser.routing import close_popups, close_quietly, install_blocking
 from scrapers.config.renderspec import RenderSpec
 from scrapers.errors import ErrorKind, PageError
+from scrapers.net.scope import Refused, UrlPolicy
 
 Prepare = Callable[[BrowserContext], Awaitable[None]]
 
@@ -38,6 +40,7 @@ class RenderedPage:
     headers: dict[str, str] = field(default_factory=dict)
     not_ready: str | None = None  # the wait or click that never happened, if one did not
     stopped_early: bool = False  # an HTTP error or a page judged at first sight: no actions ran
+    blocked_requests: int = 0  # requests the URL policy refused (docs/security.md)
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -47,6 +50,8 @@ def classify(exc: BaseException) -> ErrorKind:
         return "timeout"
     if "ERR_TOO_MANY_REDIRECTS" in text:
         return "redirect"
+    if "ERR_UNSAFE_REDIRECT" in text:  # Chromium's own refusal of a redirect to file:, chrome: etc.
+        return "offsite"
     if "Download is starting" in text or ("ERR_ABORTED" in text and "download" in text.lower()):
         return "content"
     if "net::ERR_" in text or "NS_ERROR" in text:
@@ -65,6 +70,7 @@ class _Slot:
     ctx: BrowserContext
     page: Page
     key: str
+    guard: Guard
     keep_cookies: bool = False
     uses: int = 0
 
@@ -187,9 +193,14 @@ class Renderer:
         task.add_done_callback(self._closing.discard)
 
     async def new_context(
-        self, cfg: RenderSpec, browser: Browser | None = None, har_path: Path | None = None
+        self,
+        cfg: RenderSpec,
+        browser: Browser | None = None,
+        har_path: Path | None = None,
+        proxy: str | None = None,
     ) -> BrowserContext:
         ctx = await (browser or self.browser).new_context(
+            proxy={"server": proxy} if proxy else None,
             viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
             locale=cfg.locale,
             timezone_id=cfg.timezone,
@@ -211,9 +222,14 @@ class Renderer:
         idle = gen.idle.get(key, [])
         if idle and not fresh:
             return idle.pop()
-        ctx = await self.new_context(cfg, gen.browser, har_path)
+        guard = Guard()
+        try:
+            ctx = await self.new_context(cfg, gen.browser, har_path, await guard.start())
+        except BaseException:
+            await guard.close()
+            raise
         close_popups(ctx)
-        return _Slot(ctx, await ctx.new_page(), key, keep_cookies=cfg.keep_cookies)
+        return _Slot(ctx, await ctx.new_page(), key, guard, keep_cookies=cfg.keep_cookies)
 
     async def _give_back(
         self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
@@ -234,6 +250,7 @@ class Renderer:
                 pass  # not worth keeping: close it below
         # A page stuck in a script loop can make close slow; never let it hold the slot.
         await close_quietly(slot.ctx.close(), timeout=close_timeout)
+        await slot.guard.close()
 
     async def render(
         self,
@@ -242,8 +259,13 @@ class Renderer:
         prepare: Prepare | None = None,
         har_path: Path | None = None,
         early_stop: EarlyStop | None = None,
+        book: AddressBook | None = None,
     ) -> RenderedPage:
         """Render one page within cfg.timeout_ms, all steps included; raises PageError.
+
+        Every connection the page makes is held to the URL policy of `book` (default: the
+        page's own origin is trusted, every other host must be public); a refused page is an
+        `offsite` or `blocked_address` error, refused subresources are counted.
 
         `prepare` may add routes or a clock to a fresh context first (replaying, serving saved
         pages). With `har_path`, everything the page loads is saved there as a HAR zip.
@@ -256,9 +278,12 @@ class Renderer:
         healthy = False
         try:
             slot = await self._open(gen, cfg, fresh, har_path, prepare)
+            slot.guard.use(book or AddressBook(UrlPolicy.for_job([url])))
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
+                if REFUSED_HEADER in loaded.headers:  # the page itself, or a redirect hop, was refused
+                    raise _refused(slot.guard.refused(slot.page.url), slot.page.url, since(start))
                 html = await slot.page.content()
             healthy = True
             return RenderedPage(
@@ -270,6 +295,7 @@ class Renderer:
                 loaded.headers,
                 loaded.not_ready,
                 loaded.stopped_early,
+                len(slot.guard.refusals),
             )
         except TimeoutError:
             raise PageError(
@@ -279,6 +305,9 @@ class Renderer:
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
+            if slot is not None and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc) and slot.guard.refusals:
+                # An https page (or a redirect hop to one) whose tunnel the guard refused.
+                raise _refused(slot.guard.refusals[-1], slot.page.url, since(start)) from None
             raise _failure(exc, gen.browser.is_connected(), slot, since(start)) from None
         finally:
             if slot is not None:
@@ -299,6 +328,12 @@ class Renderer:
                 return slot
         except TimeoutError:
             raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
+
+
+def _refused(refusal: Refused | None, url: str, render_ms: int) -> PageError:
+    if refusal is None:
+        return PageError("blocked_address", f"{url}: refused by the URL policy", render_ms=render_ms)
+    return PageError(refusal.kind, refusal.reason, final_url=refusal.url, render_ms=render_ms)
 
 
 def _failure(exc: PlaywrightError, connected: bool, slot: _Slot | None, render_ms: int) -> PageError:

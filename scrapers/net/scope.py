@@ -141,7 +141,8 @@ class UrlPolicy:
         return self.allow_private or (host.lower().rstrip("."), port) in self.trusted
 
     def addresses(self, host: str, port: int, url: str = "") -> list[str]:
-        """The addresses to connect to for host:port; raises Refused for a non-public one."""
+        """The addresses to connect to for host:port; raises Refused for a non-public one and
+        OSError for a name that does not resolve (a network failure, not a refusal)."""
         where = url or f"{host}:{port}"
         literal = _literal(host)
         if literal is not None:
@@ -149,10 +150,10 @@ class UrlPolicy:
         else:
             try:
                 ips = self.resolver(host, port)
-            except (OSError, UnicodeError) as exc:
-                raise Refused("blocked_address", where, f"{host} does not resolve: {exc}") from None
+            except UnicodeError as exc:  # an IDN label the codec refuses: the name cannot exist
+                raise OSError(f"{host} does not resolve: {exc}") from None
             if not ips:
-                raise Refused("blocked_address", where, f"{host} does not resolve")
+                raise OSError(f"{host} does not resolve")
         if self.is_trusted(host, port):
             return ips
         for ip in ips:

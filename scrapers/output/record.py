@@ -109,6 +109,7 @@ class Record(BaseModel):
     missing: list[str] = Field(default_factory=list)
     error: Error | None = None
     timings_ms: Timings = Field(default_factory=Timings)
+    blocked_requests: int = Field(0, description="requests of the page the URL policy refused")
 
     def to_json(self) -> str:
         return self.model_dump_json()

@@ -26,6 +26,7 @@ from typing import Any
 
 from parsel import Selector
 
+from scrapers.browser.guard import AddressBook
 from scrapers.browser.renderer import OPEN_PAGE_TIMEOUT_S, Prepare, RenderedPage, Renderer
 from scrapers.config.jobspec import DEFAULT_MIN_DELAY_MS, DEFAULT_USER_AGENT
 from scrapers.config.renderspec import RenderSpec
@@ -33,6 +34,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
 from scrapers.errors import ErrorKind, PageError
 from scrapers.extract.recipe import Extraction, extract
+from scrapers.net.scope import Refused, UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.pipeline.challenge import at_first_sight, challenge_reason
@@ -52,6 +54,9 @@ class PipelineOptions:
     browser_user_agent: str | None = None  # for pages whose site file sets none
     attempts: int | None = None  # default: the site file's fetch.attempts
     min_delay_ms: int = DEFAULT_MIN_DELAY_MS  # per host, for sites whose file sets no fetch.min_delay_ms
+    # Where pages may go (docs/security.md); None: each page's own origin is trusted, the rest
+    # of the web must be public, and no host is offsite.
+    policy: UrlPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,19 @@ class SeenPage:
     headers: Mapping[str, str] = field(default_factory=dict)
     not_ready: str | None = None
     render_ms: int = 0
+    blocked_requests: int = 0
 
     @classmethod
     def rendered(cls, url: str, page: RenderedPage) -> SeenPage:
         return cls(
-            url, page.html, page.final_url, page.http_status, page.headers, page.not_ready, page.render_ms
+            url,
+            page.html,
+            page.final_url,
+            page.http_status,
+            page.headers,
+            page.not_ready,
+            page.render_ms,
+            page.blocked_requests,
         )
 
 
@@ -150,6 +163,7 @@ def _story(page: SeenPage, ex: Extraction, fetched_at: str, extract_started: flo
         fetched_at=fetched_at,
         render_ms=page.render_ms,
         extract_ms=int((time.perf_counter() - extract_started) * 1000),
+        blocked_requests=page.blocked_requests,
     )
 
 
@@ -170,6 +184,8 @@ class PagePipeline:
         self._on_attempt = on_attempt or (lambda ms: None)
         self._robots = RobotsPolicy(self.options.user_agent) if self.options.obey_robots else None
         self._gate = DomainGate()
+        self._policy = self.options.policy or UrlPolicy()
+        self._book = AddressBook(self.options.policy) if self.options.policy else None
 
     async def run(
         self,
@@ -215,6 +231,22 @@ class PagePipeline:
         total = rec.timings_ms.model_copy(update={"total": int((time.monotonic() - t0) * 1000)})
         return PageResult(rec.model_copy(update={"timings_ms": total}), attempts, html)
 
+    async def _admit(self, url: str, site: SiteSpec) -> float:
+        """Step 1: the URL policy and robots.txt; the delay between page starts on this host."""
+        self._in_scope(url)
+        own = site.fetch.min_delay_ms
+        delay = (self.options.min_delay_ms if own is None else own) / 1000
+        if self._robots is not None:
+            delay = max(delay, await self._robots.check(url))
+        return delay
+
+    def _in_scope(self, url: str, final: bool = False) -> None:
+        try:
+            self._policy.check_target(url, navigation=True)
+        except Refused as exc:
+            where = f"redirected to {exc.url}: " if final else ""
+            raise PageError(exc.kind, where + exc.reason, final_url=exc.url if final else None) from None
+
     def _render_spec(self, site: SiteSpec) -> RenderSpec:
         update: dict[str, Any] = {"timeout_ms": self.options.page_budget_ms or site.render.timeout_ms}
         if site.render.user_agent is None and self.options.browser_user_agent:
@@ -228,13 +260,20 @@ class PagePipeline:
         (renderer.OPEN_PAGE_TIMEOUT_S), so a busy machine does not eat the page's budget."""
         try:
             async with asyncio.timeout(cfg.timeout_ms / 1000 + OPEN_PAGE_TIMEOUT_S + 5):  # a safety net only
-                return await self.renderer.render(url, cfg, prepare, har_path, early_stop=at_first_sight)
+                page = await self.renderer.render(
+                    url, cfg, prepare, har_path, early_stop=at_first_sight, book=self._book
+                )
         except TimeoutError:
             raise PageError("browser", "the browser did not answer") from None
+        if page.final_url != url:
+            self._in_scope(page.final_url, final=True)  # a redirect out of the job's scope
+        return page
 
     async def render_judged(self, url: str, cfg: RenderSpec, site: SiteSpec) -> RenderedPage:
-        """Steps 2 and 3 without extraction (listing pages in discovery)."""
-        page = await self.render(url, cfg)
+        """Steps 1 to 3 without extraction or retries (listing pages in discovery)."""
+        delay = await self._admit(url, site)
+        async with self._gate.slot(url, site.fetch.max_concurrent, delay):
+            page = await self.render(url, cfg)
         seen = SeenPage.rendered(url, page)
         await asyncio.to_thread(lambda: judge(seen, parse_html(page.html), site))
         return page

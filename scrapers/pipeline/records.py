@@ -33,6 +33,7 @@ def story_record(
     fetched_at: str,
     render_ms: int = 0,
     extract_ms: int = 0,
+    blocked_requests: int = 0,
 ) -> Record:
     return Record(
         site=ex.site,
@@ -47,6 +48,7 @@ def story_record(
         page=ex.page,
         missing=ex.missing,
         timings_ms=Timings(render=render_ms, extract=extract_ms),
+        blocked_requests=blocked_requests,
     )
 
 
