@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from faultserver import FaultServer
-from scrapers.output import atomic, sink
+from scrapers.output import sink
 from scrapers.output.atomic import write_atomic
 from scrapers.output.record import Record
 from scrapers.output.resume import prepare_resume
@@ -65,7 +65,12 @@ def test_write_atomic_replaces_the_file_keeps_its_mode_and_fsyncs(
     target.chmod(0o640)
     synced: list[int] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     write_atomic(target, b"second\n")
     assert target.read_bytes() == b"second\n"
     assert target.stat().st_mode & 0o777 == 0o640
@@ -84,7 +89,7 @@ def test_write_atomic_leaves_the_old_file_whole_when_the_rename_fails(
         temps.append(Path(src).name)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     for _ in range(2):
         with pytest.raises(OSError):
             write_atomic(target, b'{"new": true}\n')
@@ -102,7 +107,7 @@ def test_resume_rewrite_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def crash(src: str, dst: str) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(atomic.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
         prepare_resume(out)
     assert out.read_bytes() == torn
@@ -120,7 +125,7 @@ def test_sink_flushes_every_record_and_fsyncs_periodically_and_on_close(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[int] = []
-    monkeypatch.setattr(sink.os, "fsync", synced.append)
+    monkeypatch.setattr(os, "fsync", synced.append)
     monkeypatch.setattr(sink, "FSYNC_EVERY", 3)
     monkeypatch.setattr(sink, "FSYNC_INTERVAL_S", 3600.0)
     out = tmp_path / "o.ndjson"
