@@ -67,7 +67,7 @@ def add_parser(sub: SubParsers) -> None:
     mode.add_argument(
         "--force",
         action="store_true",
-        help="truncate an existing OUT at the start (default: keep it until the run has records,\n"
+        help="truncate an existing OUT at the start (default: keep it until the run has records, "
         "writing OUT.partial meanwhile; see docs/jobs.md)",
     )
     add_job_options(rn)
