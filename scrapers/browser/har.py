@@ -1,23 +1,50 @@
-"""Reading a HAR zip (as Playwright records it) and answering requests from it.
+"""Reading a HAR zip (as Playwright records it), scrubbing its secrets, answering requests from it.
 
 We match requests ourselves rather than with Playwright's `route_from_har` so
-that cache-busting query parameters can be ignored and every request that is
-not in the archive can be counted and reported.
+that cache-busting query parameters can be ignored, secret ones matched in their
+redacted form, and every request that is not in the archive counted and reported.
+
+Scrubbing (`scrub_har`, at record time) removes credentials a recording must not
+carry into a repository: the Cookie, Authorization and Proxy-Authorization request
+headers, Set-Cookie responses, the HAR's cookie lists, and the values of query
+parameters named like secrets (`SECRET_PARAMS`, plus a caller's own), which become
+`REDACTED` in URLs, `queryString` lists, Referer and Location headers and form posts.
+The names redacted are kept in the archive (`log._redactedParams`), and lookups
+redact the requested URL the same way, so a page asking for `?token=abc` on replay
+is answered with what `?token=REDACTED` got when it was recorded.
 """
 
 from __future__ import annotations
 
 import base64
 import fnmatch
+import io
 import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
+
+from scrapers.output.atomic import write_atomic
 
 # Hop-by-hop or encoding headers: the stored body is already decoded.
 _DROP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+
+REDACTED = "REDACTED"
+# Query parameters whose values are secrets (case-insensitive; globs allowed in a caller's list).
+SECRET_PARAMS: tuple[str, ...] = (
+    "token", "access_token", "refresh_token", "id_token", "auth", "key", "api_key", "apikey",
+    "sig", "signature", "session", "sessionid", "sid", "password", "passwd", "secret", "client_secret",
+)  # fmt: skip
+# Headers that carry credentials: removed from the recording.
+SECRET_REQUEST_HEADERS = frozenset(
+    {"cookie", "authorization", "proxy-authorization", "x-api-key", "x-auth-token"}
+)
+SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+_URL_HEADERS = frozenset({"referer", "location", "content-location"})
+_HAR_MEMBER = "har.har"
 
 
 class HarError(Exception):
@@ -44,9 +71,41 @@ class _Slot:
         return resp
 
 
-def normalize_url(url: str, ignore_params: Sequence[str] = ()) -> str:
-    """The URL without its fragment and without query parameters matching `ignore_params` globs."""
+def is_secret_param(name: str, secret_params: Sequence[str] = SECRET_PARAMS) -> bool:
+    """Whether a query parameter's value is a secret (its name matches a glob, case-insensitively)."""
+    low = name.lower()
+    return any(fnmatch.fnmatchcase(low, g.lower()) for g in secret_params)
+
+
+def _redact_pairs(text: str, secret_params: Sequence[str]) -> str:
+    """`a=1&token=x` -> `a=1&token=REDACTED`; everything else is kept byte for byte."""
+    pieces = []
+    for piece in text.split("&"):
+        name, eq, value = piece.partition("=")
+        if eq and value and value != REDACTED and is_secret_param(unquote_plus(name), secret_params):
+            piece = f"{name}={REDACTED}"
+        pieces.append(piece)
+    return "&".join(pieces)
+
+
+def redact_url(url: str, secret_params: Sequence[str] = SECRET_PARAMS) -> str:
+    """The URL with the values of secret query (and fragment) parameters replaced by REDACTED."""
+    if "?" not in url and "#" not in url:
+        return url
     parts = urlsplit(url)
+    query = _redact_pairs(parts.query, secret_params) if parts.query else parts.query
+    frag = _redact_pairs(parts.fragment, secret_params) if "=" in parts.fragment else parts.fragment
+    if query == parts.query and frag == parts.fragment:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, frag))
+
+
+def normalize_url(
+    url: str, ignore_params: Sequence[str] = (), secret_params: Sequence[str] = SECRET_PARAMS
+) -> str:
+    """The URL without its fragment, without query parameters matching `ignore_params` globs, and
+    with the values of `secret_params` redacted (as `scrub_har` stores them)."""
+    parts = urlsplit(redact_url(url, secret_params))
     query = parts.query
     if ignore_params and query:
         pairs = parse_qsl(query, keep_blank_values=True)
@@ -61,6 +120,7 @@ class HarArchive:
 
     path: Path
     ignore_params: tuple[str, ...] = ()
+    secret_params: tuple[str, ...] = SECRET_PARAMS
     _index: dict[tuple[str, str], _Slot] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -68,13 +128,16 @@ class HarArchive:
         archive = cls(path, tuple(ignore_params))
         try:
             with zipfile.ZipFile(path) as zf:
-                log = json.loads(zf.read("har.har"))["log"]
+                log = json.loads(zf.read(_HAR_MEMBER))["log"]
+                # Whatever was redacted when recorded is matched redacted now (scrub_har).
+                extra = [str(p) for p in log.get("_redactedParams") or [] if str(p) not in SECRET_PARAMS]
+                archive.secret_params = (*SECRET_PARAMS, *extra)
                 for entry in log["entries"]:
                     resp = _response(entry["response"], zf, entry["request"]["url"])
                     if resp is None:
                         continue  # the request failed or was blocked when recorded
                     req = entry["request"]
-                    key = (req["method"].upper(), normalize_url(req["url"], archive.ignore_params))
+                    key = (req["method"].upper(), archive._key(req["url"]))
                     archive._index.setdefault(key, _Slot([])).responses.append(resp)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise HarError(f"{path}: not a readable HAR zip ({exc})") from None
@@ -87,8 +150,11 @@ class HarArchive:
         """The (normalised) URLs the archive can answer."""
         return [url for _, url in self._index]
 
+    def _key(self, url: str) -> str:
+        return normalize_url(url, self.ignore_params, self.secret_params)
+
     def lookup(self, method: str, url: str) -> HarResponse | None:
-        slot = self._index.get((method.upper(), normalize_url(url, self.ignore_params)))
+        slot = self._index.get((method.upper(), self._key(url)))
         return slot.next() if slot else None
 
     def follow(self, resp: HarResponse, max_hops: int = 10) -> HarResponse | None:
@@ -124,3 +190,87 @@ def _response(resp: dict[str, object], zf: zipfile.ZipFile, url: str) -> HarResp
         body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode()
     location = headers.get("location") if 300 <= status < 400 else None
     return HarResponse(status, headers, body, urljoin(url, location) if location else None)
+
+
+# -- scrubbing ----------------------------------------------------------------------------------
+
+
+def scrub_har(path: Path, extra_params: Sequence[str] = ()) -> bool:
+    """Remove credentials from the HAR zip at `path`, in place and atomically (module docstring).
+
+    `extra_params` adds parameter names (globs) to SECRET_PARAMS. Returns whether anything
+    changed; a scrubbed archive is left byte for byte as it was.
+    """
+    params = (*SECRET_PARAMS, *(p for p in extra_params if p not in SECRET_PARAMS))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [(info, zf.read(info)) for info in zf.infolist()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise HarError(f"{path}: not a readable HAR zip ({exc})") from None
+    changed = False
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as new:
+        for info, data in members:
+            if info.filename == _HAR_MEMBER:
+                try:
+                    har = json.loads(data)
+                except ValueError as exc:
+                    raise HarError(f"{path}: not a readable HAR zip ({exc})") from None
+                scrubbed = scrub_log(har, params)
+                if scrubbed != har:
+                    changed = True
+                    data = json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode()
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type, copy.external_attr = info.compress_type, info.external_attr
+            new.writestr(copy, data)
+    if changed:
+        write_atomic(path, out.getvalue())
+    return changed
+
+
+def scrub_log(har: dict[str, Any], secret_params: Sequence[str] = SECRET_PARAMS) -> dict[str, Any]:
+    """A scrubbed copy of a HAR document ({"log": {...}})."""
+    har = json.loads(json.dumps(har))  # a deep copy of plain JSON
+    log = har.get("log") or {}
+    for entry in log.get("entries") or []:
+        _scrub_request(entry.get("request") or {}, secret_params)
+        _scrub_response(entry.get("response") or {}, secret_params)
+    names = sorted({*log.get("_redactedParams", []), *(p for p in secret_params if p not in SECRET_PARAMS)})
+    if names:
+        log["_redactedParams"] = names
+    return har
+
+
+def _scrub_headers(headers: list[dict[str, Any]], drop: frozenset[str], params: Sequence[str]) -> None:
+    headers[:] = [h for h in headers if str(h.get("name", "")).lower() not in drop]
+    for h in headers:
+        if str(h.get("name", "")).lower() in _URL_HEADERS:
+            h["value"] = redact_url(str(h.get("value", "")), params)
+
+
+def _scrub_pairs(pairs: list[dict[str, Any]], params: Sequence[str]) -> None:
+    for q in pairs:
+        if q.get("value") and is_secret_param(unquote_plus(str(q.get("name", ""))), params):
+            q["value"] = REDACTED
+
+
+def _scrub_request(req: dict[str, Any], params: Sequence[str]) -> None:
+    if "url" in req:
+        req["url"] = redact_url(str(req["url"]), params)
+    _scrub_headers(req.get("headers") or [], SECRET_REQUEST_HEADERS, params)
+    _scrub_pairs(req.get("queryString") or [], params)
+    if "cookies" in req:
+        req["cookies"] = []
+    post = req.get("postData")
+    if isinstance(post, dict):
+        _scrub_pairs(post.get("params") or [], params)
+        if "x-www-form-urlencoded" in str(post.get("mimeType", "")) and post.get("text"):
+            post["text"] = _redact_pairs(str(post["text"]), params)
+
+
+def _scrub_response(resp: dict[str, Any], params: Sequence[str]) -> None:
+    _scrub_headers(resp.get("headers") or [], SECRET_RESPONSE_HEADERS, params)
+    if "cookies" in resp:
+        resp["cookies"] = []
+    if resp.get("redirectURL"):
+        resp["redirectURL"] = redact_url(str(resp["redirectURL"]), params)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,10 +12,15 @@ from scrapers.browser.renderer import Renderer
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import OFFLINE, RECORDINGS_DIR, RecordingError, record_page, recording_name
+from scrapers.pipeline.recording import (
+    OFFLINE,
+    RECORDINGS_DIR,
+    SAFE_NAME,
+    RecordingError,
+    record_page,
+    recording_name,
+)
 from scrapers.pipeline.saved import SavedPage
-
-SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*")
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -29,7 +33,9 @@ def add_parser(sub: SubParsers) -> None:
         "dom.html (the rendered DOM), expected.json (the extracted record: review it!) and meta.json.\n"
         "With --html, the page is a saved file served at URL by routing: other requests are answered\n"
         "from the file's folder or refused, nothing is sent out, robots.txt is not asked.\n"
-        "An existing recording of the same name is replaced. See docs/recordings.md.",
+        "An existing recording of the same name is replaced. Cookies, Authorization headers and\n"
+        "the values of secret query parameters (token, key, sig, ...) are scrubbed from it.\n"
+        "See docs/recordings.md.",
         epilog="examples:\n"
         "  storyline record http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
         "  storyline record https://news.example.com/a/1 --site example --name front-story\n"
@@ -51,6 +57,13 @@ def add_parser(sub: SubParsers) -> None:
         "--clock",
         type=_instant,
         help="the fixed time the page sees, ISO 8601 (default: now, to the second)",
+    )
+    rc.add_argument(
+        "--redact-param",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another query parameter whose value is a secret (repeatable; globs allowed)",
     )
     rc.add_argument("--headed", action="store_true", help="show the browser window")
 
@@ -89,7 +102,7 @@ def handle(args: argparse.Namespace) -> int:
                 dest = args.into / site.site / (args.name or recording_name(url))
                 serve = SavedPage(args.html.resolve(), url) if args.html else None
                 try:
-                    rec = await record_page(pipeline, url, site, dest, clock, serve)
+                    rec = await record_page(pipeline, url, site, dest, clock, serve, args.redact_param)
                 except RecordingError as err:
                     failed += 1
                     print(f"FAIL {url}: {err}", file=sys.stderr)

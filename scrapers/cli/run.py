@@ -39,7 +39,8 @@ def add_parser(sub: SubParsers) -> None:
         description="Run a scrape job from a job file, or ad hoc from URLs. Every URL ends as exactly one\n"
         "line in the output; a summary goes to OUT with the suffix .summary.json.\n"
         "Exit status: 0 all pages ok, 1 some failed, 2 configuration error, 130 interrupted.\n"
-        "Ctrl-C or SIGTERM stops cleanly (in-flight pages get --grace seconds); --resume continues.",
+        "Ctrl-C or SIGTERM stops cleanly (in-flight pages get --grace seconds); --resume continues.\n"
+        "An existing OUT is replaced only when the run ends with records to put in its place.",
         epilog="examples:\n"
         "  storyline run jobs/demo.yaml\n"
         "  storyline run jobs/demo.yaml --resume\n"
@@ -61,7 +62,14 @@ def add_parser(sub: SubParsers) -> None:
         type=Path,
         help="NDJSON output, '-' for standard output (default: the job's output, else out/NAME.ndjson)",
     )
-    rn.add_argument("--resume", action="store_true", help="continue from OUT: skip pages already recorded")
+    mode = rn.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue from OUT: skip pages already recorded")
+    mode.add_argument(
+        "--force",
+        action="store_true",
+        help="truncate an existing OUT at the start (default: keep it until the run has records, "
+        "writing OUT.partial meanwhile; see docs/jobs.md)",
+    )
     add_job_options(rn)
 
 
@@ -134,6 +142,7 @@ def execute(
     sites: SiteRegistry,
     *,
     resume: bool = False,
+    force: bool = False,
     grace_s: float = 10.0,
     headed: bool = False,
 ) -> JobResult:
@@ -149,6 +158,7 @@ def execute(
             out,
             sites,
             resume=resume,
+            force=force,
             grace_s=grace_s,
             headed=headed,
             on_start=progress.start,
@@ -170,7 +180,11 @@ def exit_status(result: JobResult) -> int:
 def report_line(result: JobResult, out: Path | None) -> str:
     report = result.report
     counts = ", ".join(f"{k} {v}" for k, v in report["by_status"].items()) or "nothing to do"
-    wrote = f"; wrote {out} and {summary_path(out)}" if out is not None else ""
+    wrote = ""
+    if out is not None and result.output_written:
+        wrote = f"; wrote {out} and {summary_path(out)}"
+    elif out is not None:
+        wrote = f"; nothing to write: kept {out} as it was; wrote {summary_path(out)}"
     return f"{report['pages']} pages in {report['wall_s']}s ({counts}){wrote}"
 
 
@@ -180,6 +194,8 @@ def handle(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    result = execute(job, out, registry(args), resume=args.resume, grace_s=args.grace, headed=args.headed)
+    result = execute(
+        job, out, registry(args), resume=args.resume, force=args.force, grace_s=args.grace, headed=args.headed
+    )
     print(report_line(result, out), file=sys.stderr)
     return exit_status(result)

@@ -12,6 +12,7 @@ from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, Su
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitefiles import default_selectors_dir, generic_site, parse_site_text, site_id_problem
 from scrapers.generic.suggest import draft_site
+from scrapers.output.atomic import write_atomic
 from scrapers.pipeline.page import PagePipeline, PipelineOptions, SeenPage, process_saved
 
 
@@ -79,8 +80,7 @@ def handle(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         print(f"error: {path} exists (use --force to replace it, or --out)", file=sys.stderr)
         return EXIT_CONFIG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)  # makes the folder; a crash leaves the old file or the whole draft
     rec = process_saved(page, site)
     story = rec.story
     paras = sum(len(s.paragraphs) for s in story.body) if story else 0

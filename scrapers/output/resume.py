@@ -8,9 +8,10 @@ pages are scraped again and every URL still ends as exactly one line.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from scrapers.output.atomic import write_atomic
 
 
 @dataclass
@@ -50,7 +51,5 @@ def prepare_resume(path: Path) -> ResumeState:
         keep.append(line)
     state.kept = len(keep)
     if state.dropped_torn or state.dropped_interrupted or len(keep) != len([x for x in lines if x.strip()]):
-        tmp = path.with_name(path.name + ".resume-tmp")
-        tmp.write_bytes(b"".join(x + b"\n" for x in keep))
-        os.replace(tmp, path)
+        write_atomic(path, b"".join(x + b"\n" for x in keep))
     return state

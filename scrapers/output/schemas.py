@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapers.config.sitespec import SiteSpec
+from scrapers.output.atomic import write_atomic
 from scrapers.output.record import Record
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -99,7 +100,7 @@ def main(argv: list[str]) -> int:
         if "--check" in argv:
             stale.append(name)
         else:
-            path.write_text(text, encoding="utf-8")
+            write_atomic(path, text)
             print(f"wrote {path}")
     if stale:
         print(f"out of date: {', '.join(stale)} (run: make schemas)", file=sys.stderr)

@@ -17,10 +17,11 @@ from typing import Any
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, prepare_resume
-from scrapers.output.sink import NdjsonSink
+from scrapers.output.sink import output_sink
 from scrapers.pipeline.discover import Discoverer
 from scrapers.pipeline.fetch import fetch_bytes
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
@@ -39,6 +40,11 @@ class JobResult:
     @property
     def failed(self) -> int:
         return int(self.report["by_status"].get("error", 0))
+
+    @property
+    def output_written(self) -> bool:
+        """False when the run had nothing to write and left an existing output as it was."""
+        return bool(self.report.get("output_written", True))
 
 
 def summary_path(out: Path) -> Path:
@@ -87,18 +93,23 @@ async def run_job(
     registry: SiteRegistry,
     *,
     resume: bool = False,
+    force: bool = False,
     grace_s: float = 10.0,
     headed: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
 ) -> JobResult:
-    """Run the job; records go to `out` (None: standard output) and the summary beside it."""
+    """Run the job; records go to `out` (None: standard output) and the summary beside it.
+
+    An existing `out` is replaced only once the run has records for it (`output_sink`), unless
+    `force`; `resume` continues the last run's file."""
     started_at, t0 = now_utc(), time.monotonic()
-    state = _resume_state(out) if resume and out is not None else None
+    sink = output_sink(out, resume=resume, force=force)
+    state = _resume_state(sink.path) if resume and sink.path is not None else None
     summary = Summary()
     async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
         pipeline = PagePipeline(renderer, pipeline_options(job), on_attempt=summary.attempt)
-        with NdjsonSink(out, append=state is not None) as sink:
+        with sink:
             runner = JobRunner(
                 registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, on_record, summary
             )
@@ -120,6 +131,7 @@ async def run_job(
         report = summary.to_dict(
             job=job.name,
             output=str(out) if out is not None else "-",
+            output_written=sink.committed is not False,
             started_at=started_at,
             finished_at=now_utc(),
             wall_s=round(time.monotonic() - t0, 2),
@@ -130,8 +142,6 @@ async def run_job(
             browser={"version": renderer.version, "launches": renderer.launches},
         )
     if out is not None:
-        summary_path(out).write_text(
-            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_atomic(summary_path(out), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
     return JobResult(report, runner.interrupted)

@@ -10,6 +10,10 @@ A recording is a folder `recordings/<site>/<name>/` holding
 Replay renders the page from the HAR alone: every request is answered from it,
 blocked by the site's rules, or aborted and reported as missing. The clock,
 timezone and locale of the recording are reused, so "3 hours ago" stays put.
+
+Recordings carry no credentials: cookies, Authorization headers and secret query
+parameters are scrubbed when recorded (`har.scrub_har`; the URLs in meta.json and
+expected.json too), and replay matches secret parameters in their redacted form.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -29,10 +34,11 @@ from playwright.async_api import BrowserContext, Route, WebSocketRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scrapers import __version__
-from scrapers.browser.har import HarArchive
+from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.sitespec import SiteSpec
+from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 
@@ -41,6 +47,8 @@ HAR_FILE, DOM_FILE, EXPECTED_FILE, META_FILE = "page.har.zip", "dom.html", "expe
 DEFAULT_TIMEZONE, DEFAULT_LOCALE = "UTC", "en-US"
 # Differ on every run by nature: never part of the comparison.
 VOLATILE = frozenset({"fetched_at", "timings_ms"})
+# A recording's folder name (`record --name`): one path segment, never "." or "..", never hidden.
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*")
 
 
 class RecordingError(Exception):
@@ -106,10 +114,16 @@ def find_recordings(paths: Iterable[Path]) -> list[Recording]:
         if (p / META_FILE).is_file():
             found.append(Recording.load(p))
         elif p.is_dir():
-            found.extend(Recording.load(m.parent) for m in sorted(p.rglob(META_FILE)))
+            metas = sorted(m for m in p.rglob(META_FILE) if not _hidden(m.relative_to(p)))
+            found.extend(Recording.load(m.parent) for m in metas)
         else:
             raise RecordingError(f"{p}: no such recording folder")
     return found
+
+
+def _hidden(rel: Path) -> bool:
+    """A path under a dot-folder: a recording being written (record_page) is not one yet."""
+    return any(part.startswith(".") for part in rel.parts[:-1])
 
 
 def recording_name(url: str) -> str:
@@ -138,7 +152,51 @@ def _with_clock_zone(site: SiteSpec, timezone: str, locale: str) -> SiteSpec:
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
+    """Scrub a recording folder in place: its HAR (har.scrub_har) and the URLs of meta.json and
+    expected.json. Returns whether anything changed. Replay still matches (har module docstring)."""
+    params = (*SECRET_PARAMS, *extra_params)
+    changed = scrub_har(path / HAR_FILE, extra_params)
+    for name in (META_FILE, EXPECTED_FILE):
+        file = path / name
+        if not file.is_file():
+            continue
+        data = json.loads(file.read_text(encoding="utf-8"))
+        scrubbed = _redact_urls(data, params)
+        if scrubbed != data:
+            _dump(file, scrubbed)
+            changed = True
+    return changed
+
+
+def _redact_urls(data: dict[str, Any], params: Sequence[str]) -> dict[str, Any]:
+    """The record's (or meta's) own addresses redacted: they are the ones replay navigates to."""
+    out = dict(data)
+    for key in ("url", "final_url"):
+        if isinstance(out.get(key), str):
+            out[key] = redact_url(out[key], params)
+    return out
+
+
+def _meta(pipeline: PagePipeline, url: str, rec: Record, site: SiteSpec, clock: datetime) -> Meta:
+    renderer = pipeline.renderer
+    return Meta(
+        url=url,
+        site=site.site,
+        final_url=rec.final_url,
+        http_status=rec.http_status,
+        recorded_at=_iso(datetime.now(UTC)),
+        clock=_iso(clock),
+        timezone=site.render.timezone or DEFAULT_TIMEZONE,
+        locale=site.render.locale or DEFAULT_LOCALE,
+        browser=renderer.choice.describe() if renderer.choice else "chromium",
+        browser_version=renderer.version,
+        playwright_version=metadata.version("playwright"),
+        storyline_version=__version__,
+    )
 
 
 async def record_page(
@@ -148,12 +206,17 @@ async def record_page(
     dest: Path,
     clock: datetime,
     serve: Prepare | None = None,
+    secret_params: Sequence[str] = (),
 ) -> Recording:
     """Render `url` with a fixed clock and save a recording to `dest` (replaced if present): live,
-    or from what `serve` answers (a saved page, `saved.SavedPage`).
+    or from what `serve` answers (a saved page, `saved.SavedPage`). Credentials are scrubbed
+    (`scrub_recording`; `secret_params` adds to har.SECRET_PARAMS).
 
-    Raises RecordingError when the page ends in an error record: nothing is written then.
+    Raises RecordingError when the page ends in an error record, or when `dest` is not a
+    folder name under its parent (SAFE_NAME): nothing is written or deleted then.
     """
+    if not SAFE_NAME.fullmatch(dest.name):
+        raise RecordingError(f"{dest}: not a recording folder name (a-z, 0-9, '.', '_', '-')")
     timezone = site.render.timezone or DEFAULT_TIMEZONE
     locale = site.render.locale or DEFAULT_LOCALE
     fixed = _with_clock_zone(site, timezone, locale)
@@ -163,9 +226,10 @@ async def record_page(
         if serve is not None:
             await serve(ctx)
 
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # A hidden folder of its own: no name clash with a recording, none with a concurrent record.
+    partial = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    partial.chmod(usual_mode(folder=True))  # mkdtemp's folder is its owner's only; a recording is not
     try:
         result = await pipeline.run(
             url, fixed, prepare=fix_clock, har_path=partial / HAR_FILE, fetched_at=_iso(clock)
@@ -176,30 +240,18 @@ async def record_page(
             raise RecordingError(f"{kind}: {message}")
         if not (partial / HAR_FILE).is_file():
             raise RecordingError("browser: the browser did not write the HAR file")
-        (partial / DOM_FILE).write_text(result.html, encoding="utf-8")
+        write_atomic(partial / DOM_FILE, result.html)
         _dump(partial / EXPECTED_FILE, comparable(rec))
-        renderer = pipeline.renderer
-        meta = Meta(
-            url=url,
-            site=site.site,
-            final_url=rec.final_url,
-            http_status=rec.http_status,
-            recorded_at=_iso(datetime.now(UTC)),
-            clock=_iso(clock),
-            timezone=timezone,
-            locale=locale,
-            browser=renderer.choice.describe() if renderer.choice else "chromium",
-            browser_version=renderer.version,
-            playwright_version=metadata.version("playwright"),
-            storyline_version=__version__,
-        )
+        meta = _meta(pipeline, url, rec, fixed, clock)
         _dump(partial / META_FILE, meta.model_dump(mode="json"))
+        scrub_recording(partial, secret_params)  # before it is a recording anyone could commit
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     shutil.rmtree(dest, ignore_errors=True)
     partial.rename(dest)
-    return Recording(dest, meta)
+    fsync_dir(dest.parent)
+    return Recording.load(dest)
 
 
 _ABSENT = object()
