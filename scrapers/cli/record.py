@@ -102,7 +102,15 @@ def handle(args: argparse.Namespace) -> int:
                 dest = args.into / site.site / (args.name or recording_name(url))
                 serve = SavedPage(args.html.resolve(), url) if args.html else None
                 try:
-                    rec = await record_page(pipeline, url, site, dest, clock, serve, args.redact_param)
+                    rec = await record_page(
+                        pipeline,
+                        url,
+                        site,
+                        dest,
+                        clock,
+                        serve,
+                        [*site.replay.redact_params, *args.redact_param],
+                    )
                 except RecordingError as err:
                     failed += 1
                     print(f"FAIL {url}: {err}", file=sys.stderr)

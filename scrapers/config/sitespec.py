@@ -159,6 +159,11 @@ class ReplaySpec(BaseModel):
         description="query parameters (globs) to ignore when matching requests to a recording, "
         "e.g. cache-busters like _ or cb",
     )
+    redact_params: list[str] = PField(
+        default_factory=list,
+        description="query parameters (globs) whose values are secrets: redacted when recording, "
+        "besides the built-in list (token, key, sig, session, ...)",
+    )
 
 
 class SiteSpec(BaseModel):
