@@ -203,10 +203,7 @@ class PagePipeline:
         failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
         html: str | None = None
         try:
-            own = site.fetch.min_delay_ms
-            delay = (self.options.min_delay_ms if own is None else own) / 1000
-            if self._robots is not None:
-                delay = max(delay, await self._robots.check(url))
+            delay = await self._admit(url, site)
             retry = RetryPolicy(self.options.attempts or site.fetch.attempts, self.stopping.is_set)
             async for attempt in retry.retrying():
                 with attempt:

@@ -1,0 +1,220 @@
+"""The URL policy: its decisions, and the browser held to it by the guard proxy.
+
+No packet may leave this machine: private and metadata addresses are named in URLs or reached
+through host names a resolver stub maps to them, and the guard refuses them before connecting.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from conftest import BrowserSession
+from scrapers.config.sitefiles import generic_site
+from scrapers.config.sitespec import SiteSpec
+from scrapers.net.scope import Refused, UrlPolicy, address_problem
+from scrapers.output.record import Record
+from scrapers.pipeline.page import PagePipeline, PipelineOptions
+
+MAPPED = {
+    "metadata.test": ["169.254.169.254"],
+    "intranet.test": ["10.0.0.7"],
+    "v6.test": ["fd00:ec2::254"],
+    "sneaky.test": ["93.184.216.34", "10.1.2.3"],  # one private answer among public ones
+    "news.test": ["93.184.216.34"],
+    "www.news.test": ["93.184.216.34"],
+}
+
+
+def stub_resolver(host: str, port: int) -> list[str]:
+    if host in MAPPED:
+        return MAPPED[host]
+    raise OSError(f"{host}: no such name in the test resolver")
+
+
+@pytest.mark.parametrize(
+    "ip",
+    [
+        *("127.0.0.1", "10.0.0.7", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0"),
+        *(
+            "224.0.0.1",
+            "::1",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+        ),
+    ],
+)
+def test_non_public_addresses_are_refused(ip: str) -> None:
+    assert address_problem(ipaddress.ip_address(ip)) is not None
+
+
+@pytest.mark.parametrize("ip", ["93.184.216.34", "8.8.8.8", "2606:4700::1111"])
+def test_public_addresses_pass(ip: str) -> None:
+    assert address_problem(ipaddress.ip_address(ip)) is None
+
+
+def _refusal(policy: UrlPolicy, url: str, navigation: bool = False) -> str | None:
+    try:
+        policy.check(url, navigation=navigation)
+    except Refused as exc:
+        return exc.kind
+    return None
+
+
+def test_policy_of_a_job() -> None:
+    policy = UrlPolicy.for_job(["http://127.0.0.1:8000/start"], ["news.test"], resolver=stub_resolver)
+    assert _refusal(policy, "http://127.0.0.1:8000/other") is None  # named: trusted, loopback or not
+    assert _refusal(policy, "http://127.0.0.1:8001/") == "blocked_address"  # another port is not named
+    assert _refusal(policy, "https://www.news.test/a", navigation=True) is None  # subdomain in scope
+    assert _refusal(policy, "https://elsewhere.test/a", navigation=True) == "offsite"
+    for url in ("file:///etc/passwd", "ftp://news.test/x", "chrome://settings/", "javascript:alert(1)"):
+        assert _refusal(policy, url) == "offsite", url
+    for url in (
+        "http://metadata.test/",
+        "http://intranet.test:8500/",
+        "http://v6.test/",
+        "http://sneaky.test/",
+    ):
+        assert _refusal(policy, url) == "blocked_address", url
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://[::1]:80/", "http://10.0.0.7/"):
+        assert _refusal(policy, url) == "blocked_address", url
+    assert _refusal(policy, "http://news.test:99999/", navigation=True) == "offsite"  # malformed
+    assert _refusal(policy, "http://[x", navigation=True) == "offsite"
+    with pytest.raises(OSError):
+        policy.check("http://nowhere.test/")  # a name that does not resolve is a network failure
+    widened = UrlPolicy.for_job([], allow_private=True, resolver=stub_resolver)
+    assert _refusal(widened, "http://intranet.test:8500/") is None
+
+
+class TwoServers:
+    """The page's own server, and a second one outside the job's scope that must never be hit."""
+
+    def __init__(self) -> None:
+        self.hits: Counter[str] = Counter()
+        self.own = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=True))
+        self.other = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=False))
+
+    def url(self, path: str, own: bool = True) -> str:
+        server = self.own if own else self.other
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    def page(self) -> str:
+        other = self.url("/secret", own=False)
+        fetches = [other, "http://169.254.169.254/latest/meta-data/", "http://intranet.test:8500/v1/kv"]
+        urls = repr(fetches).replace("'", '"')
+        script = (
+            f"Promise.allSettled({urls}.map(u => fetch(u))).then(() => {{"
+            "const d = document.createElement('div'); d.id = 'settled'; document.body.append(d); });"
+        )
+        return (
+            "<!doctype html><html><head><title>Guarded</title></head><body><article>"
+            "<h1>A page that reaches out</h1><p>The story is here and stays here.</p>"
+            "<p>Its second paragraph.</p></article>"
+            f"<iframe src='{other}'></iframe><img src='http://metadata.test/logo.png'>"
+            f"<script>{script}</script></body></html>"
+        )
+
+    def _handler(self, own: bool) -> type[BaseHTTPRequestHandler]:
+        servers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                servers.hits["own" if own else "other"] += 1
+                if own and self.path.startswith("/to?"):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.split("?", 1)[1])
+                    self.end_headers()
+                    return
+                body = (servers.page() if own else "<h1>internal</h1>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def __enter__(self) -> TwoServers:
+        for server in (self.own, self.other):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in (self.own, self.other):
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def servers() -> Iterator[TwoServers]:
+    with TwoServers() as s:
+        yield s
+
+
+def _site(wait_for: str | None = None) -> SiteSpec:
+    site = generic_site()
+    return site.model_copy(
+        update={"render": site.render.model_copy(update={"wait_for": wait_for, "timeout_ms": 10_000})}
+    )
+
+
+def _scrape(session: BrowserSession, servers: TwoServers, urls: list[str], site: SiteSpec) -> list[Record]:
+    policy = UrlPolicy.for_job([servers.url("/")], resolver=stub_resolver)
+    options = PipelineOptions(obey_robots=False, attempts=1, min_delay_ms=0, policy=policy)
+    pipeline = PagePipeline(session.renderer, options)
+    return [session.run(pipeline.run(url, site)).record for url in urls]
+
+
+@pytest.mark.browser
+def test_the_browser_never_reaches_what_the_policy_refuses(
+    browser_session: BrowserSession, servers: TwoServers
+) -> None:
+    [page] = _scrape(browser_session, servers, [servers.url("/")], _site("#settled"))
+    assert page.status == "ok", page.error
+    assert page.story is not None and page.story.headline == "A page that reaches out"
+    # the iframe and fetch() of the second server, the metadata image, fetches of 169.254.169.254
+    # and of a name mapped to 10.0.0.7
+    assert page.blocked_requests == 5
+    redirects = {
+        "second server": servers.url("/to?" + servers.url("/secret", own=False)),
+        "metadata name": servers.url("/to?http://metadata.test/latest/meta-data/"),
+        "metadata address": servers.url("/to?https://169.254.169.254/latest/"),
+        "private name": servers.url("/to?http://intranet.test:8500/"),
+        "file": servers.url("/to?file:///etc/passwd"),
+    }
+    records = _scrape(browser_session, servers, list(redirects.values()), _site())
+    kinds = {
+        name: rec.error.kind if rec.error else rec.status
+        for name, rec in zip(redirects, records, strict=True)
+    }
+    assert kinds == {
+        "second server": "blocked_address",
+        "metadata name": "blocked_address",
+        "metadata address": "blocked_address",
+        "private name": "blocked_address",
+        "file": "offsite",
+    }
+    assert servers.hits["other"] == 0
+
+
+@pytest.mark.browser
+def test_urls_outside_the_scope_are_never_loaded(
+    browser_session: BrowserSession, servers: TwoServers
+) -> None:
+    urls = ["file:///etc/passwd", "chrome://settings/", "http://elsewhere.test/story", servers.url("/")]
+    records = _scrape(browser_session, servers, urls, _site())
+    assert [r.error.kind if r.error else r.status for r in records] == ["offsite"] * 3 + ["ok"]
+    assert "outside the job's scope" in (records[2].error.message if records[2].error else "")
+    assert servers.hits["other"] == 0
