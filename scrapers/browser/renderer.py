@@ -114,6 +114,7 @@ class Renderer:
         self._closing: set[asyncio.Task[None]] = set()
         self.launches = 0
         self.version = ""
+        self.user_agent = ""  # the browser's own, as a page would see it without an override
 
     async def __aenter__(self) -> Renderer:
         self._pw = await async_playwright().start()
@@ -149,6 +150,10 @@ class Renderer:
             )
         self.launches += 1
         self.version = browser.version
+        if not self.user_agent:
+            session = await browser.new_browser_cdp_session()
+            self.user_agent = str((await session.send("Browser.getVersion")).get("userAgent", ""))
+            await session.detach()
         return browser
 
     @property

@@ -19,7 +19,7 @@ DEFAULT_MIN_DELAY_MS = 1000  # between page starts on one host, unless a site fi
 
 def storyline_agent(contact: str | None = None) -> str:
     """The product token Storyline sends: its name, version and how a site owner reaches the user."""
-    return f"Storyline/{__version__} (news scraper; +{contact or 'no contact given'})"
+    return f"Storyline/{__version__} (news scraper{'; +' + contact if contact else ''})"
 
 
 DEFAULT_USER_AGENT = storyline_agent()

@@ -51,7 +51,8 @@ class PipelineOptions:
     obey_robots: bool = True
     user_agent: str = DEFAULT_USER_AGENT  # for robots.txt (and feeds, sitemaps in discovery)
     page_budget_ms: int | None = None  # default: the site file's render.timeout_ms
-    browser_user_agent: str | None = None  # for pages whose site file sets none
+    browser_user_agent: str | None = None  # for pages whose site file sets none (default: the
+    # browser's own User-Agent followed by `user_agent`, the Storyline token)
     attempts: int | None = None  # default: the site file's fetch.attempts
     min_delay_ms: int = DEFAULT_MIN_DELAY_MS  # per host, for sites whose file sets no fetch.min_delay_ms
     # Where pages may go (docs/security.md); None: each page's own origin is trusted, the rest
@@ -246,8 +247,12 @@ class PagePipeline:
 
     def _render_spec(self, site: SiteSpec) -> RenderSpec:
         update: dict[str, Any] = {"timeout_ms": self.options.page_budget_ms or site.render.timeout_ms}
-        if site.render.user_agent is None and self.options.browser_user_agent:
-            update["user_agent"] = self.options.browser_user_agent
+        if site.render.user_agent is None:
+            # The job's User-Agent, else the browser's own naming Storyline and the job's contact.
+            own = self.renderer.user_agent
+            update["user_agent"] = self.options.browser_user_agent or (
+                f"{own} {self.options.user_agent}" if own else None
+            )
         return site.render.model_copy(update=update)
 
     async def render(
