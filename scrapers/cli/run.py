@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from scrapers.cli.common import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -26,7 +28,7 @@ from scrapers.cli.common import (
     registry,
 )
 from scrapers.cli.console import Progress, quiet_driver_loss
-from scrapers.config.jobspec import JobSpec, Start, load_job
+from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, load_job
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.pipeline.job import JobResult, run_job, summary_path
 
@@ -81,6 +83,26 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-robots", action="store_true", help="do not consult robots.txt")
     p.add_argument("--user-agent", help="user agent for robots.txt, feeds and sitemaps (and the browser)")
+    p.add_argument(
+        "--contact", help="a URL or e-mail address site owners can reach you at (sent in the User-Agent)"
+    )
+    p.add_argument(
+        "--min-delay-ms",
+        type=int,
+        help="pause between page starts on one host (default 1000; a site file's fetch.min_delay_ms wins)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host discovered URLs and redirects may lead to besides the start hosts (repeatable)",
+    )
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let pages reach loopback, private and link-local addresses (docs/security.md)",
+    )
     p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
@@ -97,7 +119,23 @@ def apply_options(job: JobSpec, args: argparse.Namespace) -> JobSpec:
         politeness["obey_robots"] = False
     if args.user_agent:
         politeness["user_agent"] = args.user_agent
-    update: dict[str, Any] = {"politeness": job.politeness.model_copy(update=politeness)}
+    if args.contact:
+        politeness["contact"] = args.contact
+    if args.min_delay_ms is not None:
+        politeness["min_delay_ms"] = args.min_delay_ms
+    scope = {
+        "allow_hosts": [*job.scope.allow_hosts, *args.allow_host],
+        "allow_private": job.scope.allow_private or args.allow_private,
+    }
+    try:
+        update: dict[str, Any] = {
+            "politeness": Politeness.model_validate({**job.politeness.model_dump(), **politeness}),
+            "scope": Scope.model_validate(scope),
+        }
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(x) for x in problem["loc"])
+        raise UsageError(f"--{where.replace('_', '-')}: {problem['msg']}") from None
     if args.site:
         update["site"] = args.site
     if args.page_budget_ms:
