@@ -26,6 +26,8 @@ QUIET_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # WebRTC may send UDP around the guard proxy (docs/security.md): only proxied traffic.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 
