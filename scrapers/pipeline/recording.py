@@ -389,4 +389,4 @@ def update_expected(result: ReplayResult) -> None:
 
 
 # Replay never reaches the network itself: no robots.txt, and one attempt (a HAR does not change).
-OFFLINE = PipelineOptions(obey_robots=False, attempts=1)
+OFFLINE = PipelineOptions(obey_robots=False, attempts=1, min_delay_ms=0)  # nothing goes over the network
