@@ -17,12 +17,13 @@ from typing import Any
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, prepare_resume
 from scrapers.output.sink import NdjsonSink
 from scrapers.pipeline.discover import Discoverer
-from scrapers.pipeline.fetch import fetch_bytes
+from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 from scrapers.pipeline.records import now_utc
 from scrapers.pipeline.runner import JobRunner
@@ -108,7 +109,7 @@ async def run_job(
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),
-                    lambda u: fetch_bytes(u, ua),
+                    fetcher(UrlPolicy(allow_private=True), ua),
                     pipeline.render_judged,
                     runner.stopping,
                 ).run()

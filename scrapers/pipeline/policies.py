@@ -21,8 +21,9 @@ from tenacity import (
 )
 
 from scrapers.errors import PageError
+from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.fetch import FetchError, fetch_bytes
+from scrapers.pipeline.fetch import ROBOTS_MAX_BYTES, FetchError, fetch_bytes
 
 log = get_logger("storyline.policies")
 
@@ -45,7 +46,15 @@ class RobotsPolicy:
         async with self._locks.setdefault(origin, asyncio.Lock()):
             if origin not in self._parsers:
                 try:
-                    raw = await fetch_bytes(origin + "/robots.txt", self.user_agent, 10)
+                    raw = await fetch_bytes(
+                        origin + "/robots.txt",
+                        self.user_agent,
+                        policy=UrlPolicy(allow_private=True),
+                        navigation=False,
+                        timeout=10,
+                        max_bytes=ROBOTS_MAX_BYTES,
+                        truncate=True,
+                    )
                     parser = urllib.robotparser.RobotFileParser()
                     parser.parse(raw.decode("utf-8", "replace").splitlines())
                     self._parsers[origin] = parser
