@@ -7,18 +7,20 @@ makes any connection attempt to a non-loopback address fail the test, and lists 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+T = TypeVar("T")
 Reply = tuple[int, dict[str, str], bytes]
 Route = Reply | Callable[[BaseHTTPRequestHandler], Reply | None]
 
@@ -175,3 +177,25 @@ def vm_kib(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise LookupError(field)
+
+
+def run_async(coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
+    """asyncio.run on a thread of its own (a sync-Playwright test earlier in the session may have
+    left a loop running on this one); exceptions are raised here."""
+    box: dict[str, Any] = {}
+
+    def main() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=main, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise AssertionError(f"still running after {timeout} s")
+    if "error" in box:
+        raise box["error"]
+    result: T = box["value"]
+    return result

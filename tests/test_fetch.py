@@ -29,6 +29,7 @@ from localserver import (
     guard_connections,
     hang,
     redirect,
+    run_async,
     stub_resolver,
     text,
 )
@@ -54,7 +55,7 @@ def server() -> Iterator[LocalServer]:
 
 def get(url: str, policy: UrlPolicy, **kw: Any) -> bytes:
     kw.setdefault("navigation", True)
-    return asyncio.run(fetch_bytes(url, "Storyline-test/1", policy=policy, **kw))
+    return run_async(fetch_bytes(url, "Storyline-test/1", policy=policy, **kw))
 
 
 def fails(url: str, policy: UrlPolicy, **kw: Any) -> FetchError:
@@ -189,7 +190,7 @@ def test_cancelling_the_task_returns_at_once_and_the_worker_stops(server: LocalS
         timings["t0"] = t0
 
     t_run = time.monotonic()
-    asyncio.run(main())  # asyncio.run waits for the default executor: the worker has ended
+    run_async(main())  # asyncio.run waits for the default executor: the worker has ended
     timings["worker_done"] = time.monotonic() - timings["t0"]
     print(
         f"{route}: cancel returned after {timings['returned']:.3f} s, worker ended after "

@@ -6,7 +6,16 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from localserver import LocalServer, free_port, guard_connections, hang, redirect, stub_resolver, text
+from localserver import (
+    LocalServer,
+    free_port,
+    guard_connections,
+    hang,
+    redirect,
+    run_async,
+    stub_resolver,
+    text,
+)
 
 from scrapers.errors import PageError
 from scrapers.net.scope import UrlPolicy
@@ -50,7 +59,7 @@ def verdicts(robots: RobotsPolicy, urls: list[str]) -> list[float | str]:
     async def main() -> list[float | str]:
         return [await one(url) for url in urls]
 
-    return asyncio.run(main())
+    return run_async(main())
 
 
 def test_wildcards_end_anchors_longest_match_and_crawl_delay(server: LocalServer) -> None:
@@ -182,7 +191,7 @@ def test_robots_txt_is_read_once_per_origin(server: LocalServer) -> None:
     async def main() -> list[float]:
         return list(await asyncio.gather(*(robots.check(u) for u in urls)))
 
-    assert asyncio.run(main()) == [0.5] * 15
+    assert run_async(main()) == [0.5] * 15
     assert server.hits == {"/robots.txt": 2}  # one per origin
     assert sorted(server.hosts) == sorted([f"127.0.0.1:{server.port}", f"second.test:{server.port}"])
 
