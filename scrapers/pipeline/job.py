@@ -17,7 +17,6 @@ from typing import Any
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, prepare_resume
@@ -27,6 +26,7 @@ from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 from scrapers.pipeline.records import now_utc
 from scrapers.pipeline.runner import JobRunner
+from scrapers.pipeline.scope_of_job import job_policy
 from scrapers.pipeline.summary import Summary
 
 log = get_logger("storyline.run")
@@ -105,13 +105,14 @@ async def run_job(
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
-                ua = job.politeness.agent
+                policy = job_policy(job, registry)
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),
-                    fetcher(UrlPolicy(allow_private=True), ua),
+                    fetcher(policy, job.politeness.agent),
                     pipeline.render_judged,
                     runner.stopping,
+                    policy=policy,
                 ).run()
                 done = state.done if state else set()
                 todo = [u for u in discovery.urls if u not in done]
