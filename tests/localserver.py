@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import select
 import socket
 import ssl
 import threading
@@ -117,10 +118,19 @@ def drip(server: LocalServer, every_s: float = 0.3) -> Callable[[BaseHTTPRequest
 
 
 def hang(server: LocalServer) -> Callable[[BaseHTTPRequestHandler], None]:
-    """Accept, read the request, never answer."""
+    """Read the request, never answer; note in `server.closed_at` when the client leaves."""
 
     def reply(handler: BaseHTTPRequestHandler) -> None:
-        server.stop.wait(30)
+        conn = handler.connection
+        while not server.stop.is_set():
+            readable, _, _ = select.select([conn], [], [], 0.05)
+            try:
+                gone = bool(readable) and not conn.recv(1, socket.MSG_PEEK)
+            except OSError:
+                gone = True
+            if gone:
+                server.closed_at.append(time.monotonic())
+                break
         handler.close_connection = True
 
     return reply

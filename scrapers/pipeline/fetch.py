@@ -19,6 +19,7 @@ Only a DNS lookup in progress cannot be interrupted; the thread then ends when t
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import errno
 import http.client
@@ -55,6 +56,11 @@ POLL_S = 0.1  # how often a connecting worker looks at its stop flag
 _SAFE_TARGET = "/?:@!$&'()*+,;=-._~%"  # kept as they are when re-quoting a request target
 
 Fetcher = Callable[[str], Awaitable[bytes]]
+
+# Fetches have threads of their own: queued behind page extraction in the default executor, a
+# fetch's deadline would run out before it started. Enough for every page worker (concurrency is
+# at most 64) and discovery at once; threads are started only when needed.
+_WORKERS = concurrent.futures.ThreadPoolExecutor(max_workers=80, thread_name_prefix="storyline-fetch")
 
 
 def tls_context() -> ssl.SSLContext:
@@ -108,6 +114,12 @@ class _Transfer:
             raise FetchError(url, "cancelled")
         if time.monotonic() > self.deadline:
             raise FetchError(url, f"deadline of {self.timeout:g} s exceeded", kind="deadline")
+
+    def _shorten_timeout(self) -> None:
+        """No single read may outlast the deadline."""
+        with self._lock:
+            if self._sock is not None:
+                self._sock.settimeout(self.left())
 
     def watch(self, sock: socket.socket | None) -> None:
         """The socket abort() shuts down (None: forget it, before it is closed)."""
@@ -202,6 +214,7 @@ class _Transfer:
             body.too_large("on the wire")
         while not body.full:
             self.alive(url)
+            self._shorten_timeout()
             chunk = resp.read1(READ_CHUNK)
             if not chunk:
                 break
@@ -244,7 +257,7 @@ async def fetch_bytes(
     except Refused as exc:
         raise FetchError.refused(exc) from None
     transfer = _Transfer(user_agent, policy, timeout, max_bytes, truncate)
-    future = asyncio.get_running_loop().run_in_executor(None, transfer.run, url, navigation)
+    future = asyncio.get_running_loop().run_in_executor(_WORKERS, transfer.run, url, navigation)
     future.add_done_callback(_retrieve)
     try:
         async with asyncio.timeout(timeout):
@@ -254,6 +267,7 @@ async def fetch_bytes(
     finally:
         if not future.done():
             transfer.abort()
+            future.cancel()  # the worker's late result is dropped, even once this loop is closed
 
 
 def fetcher(
