@@ -115,7 +115,6 @@ MEMORY_SCRIPT = textwrap.dedent(
     from localserver import LocalServer, text, vm_kib
     from scrapers.net.scope import UrlPolicy
     from scrapers.pipeline.fetch import FetchError, fetch_bytes
-from scrapers.pipeline.fetch_body import Body
 
     def zeros_gz(mib):  # gzip of `mib` MiB of zeros, made without holding them
         c, chunk = zlib.compressobj(9, zlib.DEFLATED, 31), bytes(1 << 20)
