@@ -152,8 +152,9 @@ def test_sitemap_recursion_keeps_a_visited_set_and_the_job_s_limits() -> None:
     from typing import Any
 
     from scrapers.config.jobspec import JobSpec
+    from scrapers.net.scope import UrlPolicy
     from scrapers.pipeline.discover import Discoverer
-    from scrapers.pipeline.fetch import fetch_bytes
+    from scrapers.pipeline.fetch import fetcher
 
     hits: Counter[str] = Counter()
 
@@ -191,7 +192,8 @@ def test_sitemap_recursion_keeps_a_visited_set_and_the_job_s_limits() -> None:
     def discover(**limits: Any) -> list[str]:
         hits.clear()
         job = JobSpec(name="t", start={"sitemaps": [index]}, limits=limits)
-        found = Discoverer(job, lambda u: generic_site(), lambda u: fetch_bytes(u, "t"), never).run()
+        fetch = fetcher(UrlPolicy.for_job([index]), "t")
+        found = Discoverer(job, lambda u: generic_site(), fetch, never).run()
         # A loop of its own in a thread: a browser test earlier in the session may run one here.
         result: list[list[str]] = []
         worker = threading.Thread(target=lambda: result.append(asyncio.run(found).urls))

@@ -7,12 +7,14 @@ robots.txt are plain XML/text fetched over HTTP.
 from __future__ import annotations
 
 import asyncio
-import urllib.robotparser
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
 
 from lxml import etree
+from protego import Protego
 
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
@@ -23,12 +25,14 @@ from scrapers.dom.parse import parse_html
 from scrapers.dom.select import select
 from scrapers.dom.values import to_datetime, to_url
 from scrapers.errors import PageError
+from scrapers.net.scope import Refused, UrlPolicy
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.fetch import FetchError
+from scrapers.pipeline.fetch import Fetcher, FetchError
+from scrapers.pipeline.scope_of_job import job_policy
 
 log = get_logger("storyline.discover")
 
-Fetcher = Callable[[str], Awaitable[bytes]]
+OnProblem = Callable[[str, str], None]  # (reason, line)
 MAX_SITEMAP_DEPTH = 5
 MAX_SITEMAP_FETCHES = 1000  # a sitemap index of a whole site is large; an endless one is an attack
 
@@ -42,13 +46,30 @@ class Entry:
     published: str | None = None  # ISO 8601, when the feed or sitemap says
 
 
+MAX_PROBLEMS_PER_REASON = 20  # then only counted: a hostile sitemap cannot flood the summary
+MAX_URL_IN_PROBLEM = 200
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= MAX_URL_IN_PROBLEM else url[:MAX_URL_IN_PROBLEM] + "..."
+
+
+def _resolve(link: str, base: str) -> str:
+    """A link made absolute against the document it was found in (as given when malformed)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
 @dataclass
 class Discovery:
     """The ordered, de-duplicated article URLs, and what went wrong finding them."""
 
     urls: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    _problems: list[str] = field(default_factory=list)
+    _counts: Counter[str] = field(default_factory=Counter)
 
     def add(self, url: str, canonical: str) -> bool:
         if canonical in self._seen:
@@ -56,6 +77,31 @@ class Discovery:
         self._seen.add(canonical)
         self.urls.append(url)
         return True
+
+    def problem(self, reason: str, line: str) -> None:
+        """One problem, as one line; past MAX_PROBLEMS_PER_REASON of one reason, only counted."""
+        self._counts[reason] += 1
+        if self._counts[reason] <= MAX_PROBLEMS_PER_REASON:
+            self._problems.append(line)
+            log.warning("discovery problem", reason=reason, problem=line)
+
+    @property
+    def problems(self) -> list[str]:
+        more = [
+            f"... and {n - MAX_PROBLEMS_PER_REASON} more: {reason}"
+            for reason, n in self._counts.items()
+            if n > MAX_PROBLEMS_PER_REASON
+        ]
+        return self._problems + more
+
+
+def refusal_reason(exc: Refused) -> str:
+    """The reason a refusal is counted under (its message names the host; this does not)."""
+    if exc.reason.startswith("malformed URL"):
+        return "malformed URL"
+    if exc.reason.startswith("only http and https"):
+        return "not an http(s) URL"
+    return "outside the job's scope" if exc.kind == "offsite" else "blocked address"
 
 
 def _xml(data: bytes) -> etree._Element | None:
@@ -65,8 +111,23 @@ def _xml(data: bytes) -> etree._Element | None:
         return None
 
 
-def parse_feed(data: bytes) -> list[Entry]:
-    """RSS 2.0 / RSS 1.0 / Atom entries, in feed order."""
+def _date(raw: str, url: str, on_problem: OnProblem | None) -> str | None:
+    """The entry's date as ISO 8601; an unreadable one is reported and the entry kept undated."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return to_datetime(raw)
+    except (ValueError, OverflowError) as exc:  # e.g. an offset of -25:00
+        if on_problem is not None:
+            on_problem(
+                "unreadable date", f"{_short(url)}: date {raw[:60]!r} unreadable ({exc}); kept undated"
+            )
+        return None
+
+
+def parse_feed(data: bytes, on_problem: OnProblem | None = None) -> list[Entry]:
+    """RSS 2.0 / RSS 1.0 / Atom entries, in feed order; `on_problem(reason, line)` hears of bad ones."""
     root = _xml(data)
     if root is None:
         return []
@@ -80,11 +141,11 @@ def parse_feed(data: bytes) -> list[Entry]:
             "or local-name()='date'][1])"
         )
         if link.strip():
-            out.append(Entry(link.strip(), to_datetime(date) if date.strip() else None))
+            out.append(Entry(link.strip(), _date(date, link.strip(), on_problem)))
     return out
 
 
-def parse_sitemap(data: bytes) -> tuple[list[str], list[Entry]]:
+def parse_sitemap(data: bytes, on_problem: OnProblem | None = None) -> tuple[list[str], list[Entry]]:
     """(child sitemaps, page entries) of a sitemap index or urlset, news sitemaps included."""
     root = _xml(data)
     if root is None:
@@ -93,20 +154,26 @@ def parse_sitemap(data: bytes) -> tuple[list[str], list[Entry]]:
     entries = []
     for url in root.xpath("//*[local-name()='url']"):
         loc = url.xpath("string(*[local-name()='loc'])").strip()
-        date = url.xpath("string(.//*[local-name()='publication_date'] | *[local-name()='lastmod'])").strip()
+        date = url.xpath("string(.//*[local-name()='publication_date'] | *[local-name()='lastmod'])")
         if loc:
-            entries.append(Entry(loc, to_datetime(date) if date else None))
+            entries.append(Entry(loc, _date(date, loc, on_problem)))
     return children, entries
 
 
 def robots_sitemaps(text: str) -> list[str]:
-    parser = urllib.robotparser.RobotFileParser()
-    parser.parse(text.splitlines())
-    return list(parser.site_maps() or [])
+    """The `Sitemap:` lines of a robots.txt (Protego reads them as RFC 9309 parsers do)."""
+    return list(Protego.parse(text).sitemaps)
 
 
 def listing_render(site: SiteSpec, listing: ListingSpec) -> RenderSpec:
     return site.render.model_copy(update={"wait_for": listing.wait_for, "actions": listing.actions})
+
+
+def _absolute(raw: str, base: str) -> str | None:
+    try:
+        return to_url(raw, base)
+    except ValueError:  # http://[x and the like: no link at all
+        return None
 
 
 def listing_links(html: str, url: str, site: SiteSpec, listing: ListingSpec) -> tuple[list[str], str | None]:
@@ -116,7 +183,7 @@ def listing_links(html: str, url: str, site: SiteSpec, listing: ListingSpec) -> 
     for src in listing.links.sources():
         for sel in select(doc, src):
             raw = sel.attrib.get(src.attr or "href") if hasattr(sel, "attrib") else None
-            absolute = to_url(raw, url) if raw else None
+            absolute = _absolute(raw, url) if raw else None
             if absolute:
                 links.append(absolute)
         if links:
@@ -127,12 +194,17 @@ def listing_links(html: str, url: str, site: SiteSpec, listing: ListingSpec) -> 
             found = select(doc, src)
             raw = found[0].attrib.get(src.attr or "href") if found else None
             if raw:
-                nxt = to_url(raw, url)
+                nxt = _absolute(raw, url)
                 break
     return links, nxt
 
 
 class Discoverer:
+    """A job's start points -> article URLs. Every URL found (feed and sitemap entries, child
+    sitemaps, robots.txt `Sitemap:` lines, listing links and next pages) must pass the job's URL
+    policy (`check_target`, navigation scope) before it is added or fetched; what does not, and
+    every malformed entry, is reported in `Discovery.problems` and skipped, never fatal."""
+
     def __init__(
         self,
         job: JobSpec,
@@ -140,12 +212,15 @@ class Discoverer:
         fetch: Fetcher,
         render: RenderFn,
         stop: asyncio.Event | None = None,
+        *,
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.job = job
         self._stop = stop or asyncio.Event()
         self.site_for = site_for
         self.fetch = fetch
         self.render = render
+        self.policy = policy if policy is not None else job_policy(job)
         self.result = Discovery()
         self._sitemaps_seen: set[str] = set()
         self._cutoff = (
@@ -163,91 +238,145 @@ class Discoverer:
     def _canon(self, url: str) -> str:
         return canonicalize(url, self.job.urls.drop_params, self.job.urls.keep_fragment)
 
-    def _add(self, url: str, *, as_given: bool = False) -> None:
+    def _accept(self, url: str, found_in: str) -> str | None:
+        """The canonical URL when the policy lets discovery follow `url`; else None, reported."""
+        try:
+            self.policy.check_target(url, navigation=True)
+            return self._canon(url)
+        except Refused as exc:
+            reason, why = refusal_reason(exc), exc.reason
+        except ValueError as exc:
+            reason, why = "malformed URL", f"malformed URL: {exc}"
+        self.result.problem(reason, f"{_short(url)} (in {_short(found_in)}): refused: {why}")
+        return None
+
+    def _add(self, url: str, found_in: str) -> None:
+        if self._full:
+            return
+        canonical = self._accept(url, found_in)
+        if canonical is not None:
+            self.result.add(canonical, canonical)
+
+    def _add_given(self, url: str) -> None:
+        """A start URL: kept exactly as given (records keep it), promised a record even on a stop."""
         limit = self.job.limits.max_pages
         if limit is not None and len(self.result.urls) >= limit:
             return
-        if self._stop.is_set() and not as_given:
-            return  # given URLs are promised a record (an interrupted one if need be); found ones are not
-        canonical = self._canon(url)
-        self.result.add(url if as_given else canonical, canonical)
+        try:
+            canonical = self._canon(url)
+        except ValueError:
+            canonical = url  # malformed: its record will say so
+        self.result.add(url, canonical)
 
-    def _add_entry(self, entry: Entry) -> None:
-        if self._cutoff and entry.published and datetime.fromisoformat(entry.published) < self._cutoff:
-            return
-        self._add(entry.url)
+    def _add_entry(self, entry: Entry, found_in: str) -> None:
+        try:
+            too_old = bool(
+                self._cutoff and entry.published and datetime.fromisoformat(entry.published) < self._cutoff
+            )
+        except (ValueError, TypeError):
+            too_old = False
+        if not too_old:
+            self._add(_resolve(entry.url, found_in), found_in)
 
     async def run(self) -> Discovery:
         start = self.job.start
         for url in start.urls:
-            self._add(url, as_given=True)  # records keep explicit URLs exactly as given
+            self._add_given(url)
         for url in start.listings:
             if not self._full:
                 await self._listing(url)
         for url in start.feeds:
             if not self._full:
                 await self._feed(url)
-        sitemaps = list(start.sitemaps)
+        sitemaps = [(url, "start.sitemaps") for url in start.sitemaps]
         for root in start.robots:
             sitemaps += await self._robots(root) if not self._full else []
-        for url in sitemaps:
+        for url, found_in in sitemaps:
             if not self._full:
-                await self._sitemap(url, depth=0)
+                await self._sitemap(url, 0, found_in)
         return self.result
 
-    async def _get(self, url: str) -> bytes | None:
+    async def _get(self, url: str, found_in: str) -> bytes | None:
+        """The body of `url`, or None: a failure is reported; a stop request abandons the fetch."""
+        fetch = asyncio.ensure_future(self.fetch(url))
+        stopped = asyncio.ensure_future(self._stop.wait())
         try:
-            return await self.fetch(url)
+            await asyncio.wait((fetch, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not fetch.done():
+                fetch.cancel()  # fetch_bytes aborts its transfer
+        if fetch.cancelled() or not fetch.done():
+            return None
+        try:
+            return fetch.result()
         except FetchError as exc:
-            self.result.problems.append(str(exc))
-            log.warning("discovery fetch failed", url=url, error=str(exc))
+            at = "" if exc.url == url else f" (at {_short(exc.url)})"  # a redirect went there
+            line = f"{_short(url)} (in {_short(found_in)}){at}: {exc.message}"
+            self.result.problem(f"could not read ({exc.kind})", line)
             return None
 
     async def _listing(self, url: str) -> None:
         site = self.site_for(url)
         if site.listing is None:
-            self.result.problems.append(f"{url}: site {site.site!r} has no 'listing' section")
+            self.result.problem("listing", f"{url}: site {site.site!r} has no 'listing' section")
             return
         cfg = listing_render(site, site.listing)
         seen_pages: set[str] = set()
-        page_url: str | None = url
+        page_url: str | None = url if self._accept(url, "start.listings") else None
         while page_url and len(seen_pages) < site.listing.max_pages and not self._full:
             seen_pages.add(self._canon(page_url))
             try:
                 rendered = await self.render(page_url, cfg, site)
             except PageError as exc:
-                self.result.problems.append(f"{page_url}: listing page failed: {exc.kind}: {exc.message}")
+                self.result.problem("listing", f"{page_url}: listing page failed: {exc.kind}: {exc.message}")
                 return
             links, nxt = listing_links(rendered.html, rendered.final_url, site, site.listing)
             for link in links:
-                if site.is_article(self._canon(link)):  # after canonicalising: tracking params gone
-                    self._add(link)
-            page_url = nxt if nxt and self._canon(nxt) not in seen_pages else None
+                if self._is_article(link, site):  # after canonicalising: tracking params gone
+                    self._add(link, page_url)
+            nxt_key = self._accept(nxt, page_url) if nxt else None
+            page_url = nxt if nxt_key and nxt_key not in seen_pages else None
+
+    def _is_article(self, link: str, site: SiteSpec) -> bool:
+        try:
+            return site.is_article(self._canon(link))
+        except ValueError:
+            return False  # a malformed link on a listing page is no article
 
     async def _feed(self, url: str) -> None:
-        data = await self._get(url)
+        data = await self._get(url, "start.feeds")
         if data is not None:
-            for entry in parse_feed(data):
-                self._add_entry(entry)
+            for entry in parse_feed(data, self.result.problem):
+                self._add_entry(entry, url)
 
-    async def _robots(self, root: str) -> list[str]:
-        data = await self._get(to_url("/robots.txt", root) or root)
-        return robots_sitemaps(data.decode("utf-8", "replace")) if data is not None else []
+    async def _robots(self, root: str) -> list[tuple[str, str]]:
+        try:
+            url = urljoin(root, "/robots.txt")
+        except ValueError as exc:
+            self.result.problem("malformed URL", f"{_short(root)}: refused: malformed URL: {exc}")
+            return []
+        data = await self._get(url, "start.robots")
+        if data is None:
+            return []
+        return [(sitemap, url) for sitemap in robots_sitemaps(data.decode("utf-8-sig", "replace"))]
 
-    async def _sitemap(self, url: str, depth: int) -> None:
+    async def _sitemap(self, url: str, depth: int, found_in: str) -> None:
         # Indexes of indexes, but never a cycle, never past the job's limits or a stop request.
-        key = self._canon(url)
-        if depth > MAX_SITEMAP_DEPTH or key in self._sitemaps_seen or self._full:
+        key = self._accept(url, found_in)
+        if key is None or depth > MAX_SITEMAP_DEPTH or key in self._sitemaps_seen or self._full:
             return
         if len(self._sitemaps_seen) >= MAX_SITEMAP_FETCHES:
-            self.result.problems.append(f"{url}: not fetched: {MAX_SITEMAP_FETCHES} sitemaps already read")
+            self.result.problem(
+                "sitemap limit", f"{_short(url)}: not fetched: {MAX_SITEMAP_FETCHES} sitemaps already read"
+            )
             return
         self._sitemaps_seen.add(key)
-        data = await self._get(url)
+        data = await self._get(url, found_in)
         if data is None:
             return
-        children, entries = parse_sitemap(data)
+        children, entries = parse_sitemap(data, self.result.problem)
         for entry in entries:
-            self._add_entry(entry)
+            self._add_entry(entry, url)
         for child in children:
-            await self._sitemap(child, depth + 1)
+            await self._sitemap(_resolve(child, url), depth + 1, url)

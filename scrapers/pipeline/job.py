@@ -23,10 +23,11 @@ from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, prepare_resume
 from scrapers.output.sink import output_sink
 from scrapers.pipeline.discover import Discoverer
-from scrapers.pipeline.fetch import fetch_bytes
+from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 from scrapers.pipeline.records import now_utc
 from scrapers.pipeline.runner import JobRunner
+from scrapers.pipeline.scope_of_job import job_policy
 from scrapers.pipeline.summary import Summary
 
 log = get_logger("storyline.run")
@@ -115,13 +116,14 @@ async def run_job(
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
-                ua = job.politeness.agent
+                policy = job_policy(job, registry)
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),
-                    lambda u: fetch_bytes(u, ua),
+                    fetcher(policy, job.politeness.agent),
                     pipeline.render_judged,
                     runner.stopping,
+                    policy=policy,
                 ).run()
                 done = state.done if state else set()
                 todo = [u for u in discovery.urls if u not in done]

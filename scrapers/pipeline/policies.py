@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
-import urllib.robotparser
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from protego import Protego
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -21,47 +22,119 @@ from tenacity import (
 )
 
 from scrapers.errors import PageError
+from scrapers.net.scope import DEFAULT_PORTS, UrlPolicy, host_port
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.fetch import FetchError, fetch_bytes
+from scrapers.pipeline.fetch import ROBOTS_MAX_BYTES, FetchError, fetch_bytes
 
 log = get_logger("storyline.policies")
 
 RETRYABLE_KINDS = frozenset({"timeout", "network", "browser"})
 RETRYABLE_HTTP = frozenset({408, 429, 500, 502, 503, 504})
+ROBOTS_TIMEOUT_S = 10.0
 MAX_RETRY_AFTER_S = 60.0  # a server asking for longer gets this; the page is retried or recorded
 
 
-class RobotsPolicy:
-    """robots.txt per origin, fetched once; an unreachable file allows everything."""
+def product_token(user_agent: str) -> str:
+    """The name robots.txt groups are matched against (RFC 9309 §2.2.1): 'Storyline' of
+    'Storyline/0.2 (news scraper; +https://example.org/bot)'."""
+    token = re.match(r"[A-Za-z_-]+", user_agent.strip())
+    return token.group(0) if token else user_agent
 
-    def __init__(self, user_agent: str) -> None:
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an http(s) URL, lower-cased, default port left out; ValueError else."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    host, port = host_port(url)
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + ("" if port == DEFAULT_PORTS[scheme] else f":{port}")
+
+
+@dataclass(frozen=True)
+class RobotsFile:
+    """One origin's robots.txt as read: its rules (None: everything allowed), or why it could not
+    be read (everything disallowed)."""
+
+    rules: Protego | None = None
+    unreachable: str | None = None
+
+
+class RobotsPolicy:
+    """robots.txt per origin, read once per job and obeyed as RFC 9309 says (Protego: `*` and `$`
+    wildcards, the longest match wins, Allow wins a tie):
+
+    - 2xx: its rules; the first 500 KiB are read (a line cut there is dropped), the rest ignored;
+    - redirects are followed (up to 5, each through the URL policy); more than 5, or a 4xx
+      ("unavailable"): everything is allowed;
+    - 5xx, a network error, the deadline, a refused address ("unreachable"): everything is
+      disallowed, and each page of the origin becomes an error of kind `robots` saying so.
+
+    The robots.txt of a page's origin is fetched with `navigation=False` (the page itself is what
+    the job scrapes). Without `policy` (the job's, from `job_policy`) any http(s) origin may be
+    asked: pass it wherever one exists.
+    """
+
+    def __init__(
+        self, user_agent: str, policy: UrlPolicy | None = None, *, timeout: float = ROBOTS_TIMEOUT_S
+    ) -> None:
         self.user_agent = user_agent
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.token = product_token(user_agent)
+        self.policy = policy if policy is not None else UrlPolicy(allow_private=True)
+        self.timeout = timeout
+        self._files: dict[str, RobotsFile] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def _parser(self, url: str) -> urllib.robotparser.RobotFileParser | None:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    async def robots(self, url: str) -> RobotsFile:
+        """The robots.txt of `url`'s origin (fetched on first use); raises ValueError for a URL
+        that has no http(s) origin."""
+        origin = origin_of(url)
         async with self._locks.setdefault(origin, asyncio.Lock()):
-            if origin not in self._parsers:
-                try:
-                    raw = await fetch_bytes(origin + "/robots.txt", self.user_agent, 10)
-                    parser = urllib.robotparser.RobotFileParser()
-                    parser.parse(raw.decode("utf-8", "replace").splitlines())
-                    self._parsers[origin] = parser
-                except FetchError as exc:
-                    log.info("no robots.txt; allowing all", origin=origin, error=str(exc))
-                    self._parsers[origin] = None
-            return self._parsers[origin]
+            if origin not in self._files:
+                self._files[origin] = await self._read(origin)
+            return self._files[origin]
+
+    async def _read(self, origin: str) -> RobotsFile:
+        url = origin + "/robots.txt"
+        try:
+            raw = await fetch_bytes(
+                url,
+                self.user_agent,
+                policy=self.policy,
+                navigation=False,
+                timeout=self.timeout,
+                max_bytes=ROBOTS_MAX_BYTES,
+                truncate=True,
+            )
+        except FetchError as exc:
+            if exc.kind == "redirects" or (exc.kind == "http" and 400 <= (exc.status or 0) < 500):
+                log.info("robots.txt unavailable; allowing all", origin=origin, error=exc.message)
+                return RobotsFile()
+            log.warning("robots.txt unreachable; disallowing all", origin=origin, error=str(exc))
+            return RobotsFile(unreachable=str(exc))
+        if len(raw) >= ROBOTS_MAX_BYTES:
+            raw = raw[: raw.rfind(b"\n") + 1]  # a rule cut in half could say something else
+        return RobotsFile(await asyncio.to_thread(Protego.parse, raw.decode("utf-8-sig", "replace")))
 
     async def check(self, url: str) -> float:
-        """The crawl delay in seconds; raises PageError("robots") when the URL is disallowed."""
-        parser = await self._parser(url)
-        if parser is None:
+        """The crawl delay in seconds; raises PageError("robots") when the URL is disallowed, or
+        when its origin's robots.txt could not be read."""
+        try:
+            robots = await self.robots(url)
+        except ValueError as exc:
+            raise PageError("robots", f"robots.txt could not be read: {exc}") from None
+        if robots.unreachable is not None:
+            raise PageError(
+                "robots",
+                f"robots.txt could not be read ({robots.unreachable}); "
+                "as RFC 9309 says, nothing on the site is fetched while it cannot be",
+            )
+        if robots.rules is None:
             return 0.0
-        if not parser.can_fetch(self.user_agent, url):
+        if not robots.rules.can_fetch(url, self.token):
             raise PageError("robots", "disallowed by robots.txt")
-        return float(parser.crawl_delay(self.user_agent) or 0)
+        return float(robots.rules.crawl_delay(self.token) or 0)
 
 
 class DomainGate:
