@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localserver import LocalServer, drip, guard_connections, run_async, stub_resolver, text
 
+from localserver import LocalServer, drip, guard_connections, run_async, stub_resolver, text
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec

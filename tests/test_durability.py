@@ -221,7 +221,7 @@ from scrapers.pipeline import job
 
 
 class Broken:
-    def __init__(self, *args):
+    def __init__(self, *args, **kwargs):
         pass
 
     async def run(self):

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from localserver import (
     LocalServer,
     drip,
@@ -36,7 +37,6 @@ from localserver import (
     stub_resolver,
     text,
 )
-
 from scrapers.net.scope import UrlPolicy
 from scrapers.pipeline import fetch as fetch_module
 from scrapers.pipeline.fetch import FetchError, fetch_bytes

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+
 from localserver import (
     LocalServer,
     free_port,
@@ -16,7 +17,6 @@ from localserver import (
     stub_resolver,
     text,
 )
-
 from scrapers.errors import PageError
 from scrapers.net.scope import UrlPolicy
 from scrapers.pipeline.fetch import ROBOTS_MAX_BYTES

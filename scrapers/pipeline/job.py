@@ -17,6 +17,7 @@ from typing import Any
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.net.scope import UrlPolicy
 from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
@@ -52,9 +53,10 @@ def summary_path(out: Path) -> Path:
     return out.with_name(out.stem + ".summary.json")
 
 
-def pipeline_options(job: JobSpec) -> PipelineOptions:
+def pipeline_options(job: JobSpec, policy: UrlPolicy | None = None) -> PipelineOptions:
     polite = job.politeness
     return PipelineOptions(
+        policy=policy,
         obey_robots=polite.obey_robots,
         user_agent=polite.agent,
         page_budget_ms=job.page_budget_ms,
@@ -109,14 +111,14 @@ async def run_job(
     state = _resume_state(sink.path) if resume and sink.path is not None else None
     summary = Summary()
     async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
-        pipeline = PagePipeline(renderer, pipeline_options(job), on_attempt=summary.attempt)
+        policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
+        pipeline = PagePipeline(renderer, pipeline_options(job, policy), on_attempt=summary.attempt)
         with sink:
             runner = JobRunner(
                 registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, on_record, summary
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
-                policy = job_policy(job, registry)
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),

@@ -183,7 +183,9 @@ class PagePipeline:
         self.options = options or PipelineOptions()
         self.stopping = stopping or asyncio.Event()
         self._on_attempt = on_attempt or (lambda ms: None)
-        self._robots = RobotsPolicy(self.options.user_agent) if self.options.obey_robots else None
+        self._robots = (
+            RobotsPolicy(self.options.user_agent, self.options.policy) if self.options.obey_robots else None
+        )
         self._gate = DomainGate()
         self._policy = self.options.policy or UrlPolicy()
         self._book = AddressBook(self.options.policy) if self.options.policy else None
