@@ -39,6 +39,16 @@ class AddressBook:
     policy: UrlPolicy
     _known: dict[tuple[str, int], tuple[float, list[str]]] = field(default_factory=dict)
 
+    @property
+    def direct(self) -> str | None:
+        """Chromium's proxy bypass list: the named origins, whose requests need no check (they
+        may reach any address) and go straight to their server; None when nothing needs the
+        proxy at all (`allow_private`: every address is allowed, and Chromium refuses other
+        schemes itself)."""
+        if self.policy.allow_private:
+            return None
+        return ",".join(sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.policy.trusted))
+
     async def addresses(self, host: str, port: int, url: str) -> list[str]:
         key = (host.lower(), port)
         hit = self._known.get(key)
@@ -159,14 +169,10 @@ class Guard:
         self._tasks.add(task)
         try:
             await self._proxy(reader, writer)
-        except (
-            ConnectionError,
-            OSError,
-            TimeoutError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-        ):
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the browser gave up on the request, or the server did: nothing to report
+        except asyncio.CancelledError:
+            pass  # the context closed (`close()`): the connection's own task, nobody awaits it
         finally:
             self._tasks.discard(task)
             writer.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -70,7 +70,7 @@ class _Slot:
     ctx: BrowserContext
     page: Page
     key: str
-    guard: Guard
+    guard: Guard | None  # None: the context has no proxy (its pages may reach any address)
     keep_cookies: bool = False
     uses: int = 0
 
@@ -202,10 +202,10 @@ class Renderer:
         cfg: RenderSpec,
         browser: Browser | None = None,
         har_path: Path | None = None,
-        proxy: str | None = None,
+        proxy: ProxySettings | None = None,
     ) -> BrowserContext:
         ctx = await (browser or self.browser).new_context(
-            proxy={"server": proxy} if proxy else None,
+            proxy=proxy,
             viewport={"width": cfg.viewport.width, "height": cfg.viewport.height},
             locale=cfg.locale,
             timezone_id=cfg.timezone,
@@ -219,19 +219,27 @@ class Renderer:
         return ctx
 
     async def _take_slot(
-        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None
+        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None, book: AddressBook
     ) -> _Slot:
-        key = cfg.model_dump_json(
-            include={"viewport", "locale", "timezone", "user_agent", "block", "keep_cookies"}
+        direct = book.direct  # a context's proxy, and what bypasses it, are fixed when it is made
+        key = (
+            cfg.model_dump_json(
+                include={"viewport", "locale", "timezone", "user_agent", "block", "keep_cookies"}
+            )
+            + f"|{direct}"
         )
         idle = gen.idle.get(key, [])
         if idle and not fresh:
             return idle.pop()
-        guard = Guard()
+        guard = Guard() if direct is not None else None
         try:
-            ctx = await self.new_context(cfg, gen.browser, har_path, await guard.start())
+            proxy: ProxySettings | None = None
+            if guard is not None:
+                proxy = {"server": await guard.start(), "bypass": direct or ""}
+            ctx = await self.new_context(cfg, gen.browser, har_path, proxy)
         except BaseException:
-            await guard.close()
+            if guard is not None:
+                await guard.close()
             raise
         close_popups(ctx)
         return _Slot(ctx, await ctx.new_page(), key, guard, keep_cookies=cfg.keep_cookies)
@@ -255,7 +263,8 @@ class Renderer:
                 pass  # not worth keeping: close it below
         # A page stuck in a script loop can make close slow; never let it hold the slot.
         await close_quietly(slot.ctx.close(), timeout=close_timeout)
-        await slot.guard.close()
+        if slot.guard is not None:
+            await slot.guard.close()
 
     async def render(
         self,
@@ -282,12 +291,15 @@ class Renderer:
         slot: _Slot | None = None
         healthy = False
         try:
-            slot = await self._open(gen, cfg, fresh, har_path, prepare)
-            slot.guard.use(book or AddressBook(UrlPolicy.for_job([url])))
+            book = book or AddressBook(UrlPolicy.for_job([url]))
+            slot = await self._open(gen, cfg, fresh, har_path, prepare, book)
+            if slot.guard is not None:
+                slot.guard.use(book)
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
-                if REFUSED_HEADER in loaded.headers:  # the page itself, or a redirect hop, was refused
+                if REFUSED_HEADER in loaded.headers and slot.guard is not None:
+                    # the page itself, or a redirect hop, was refused
                     raise _refused(slot.guard.refused(slot.page.url), slot.page.url, since(start))
                 html = await slot.page.content()
             healthy = True
@@ -300,7 +312,7 @@ class Renderer:
                 loaded.headers,
                 loaded.not_ready,
                 loaded.stopped_early,
-                len(slot.guard.refusals),
+                len(slot.guard.refusals) if slot.guard is not None else 0,
             )
         except TimeoutError:
             raise PageError(
@@ -310,9 +322,10 @@ class Renderer:
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
-            if slot is not None and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc) and slot.guard.refusals:
+            refusals = slot.guard.refusals if slot is not None and slot.guard is not None else []
+            if refusals and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
                 # An https page (or a redirect hop to one) whose tunnel the guard refused.
-                raise _refused(slot.guard.refusals[-1], slot.page.url, since(start)) from None
+                raise _refused(refusals[-1], slot.page.url if slot else url, since(start)) from None
             raise _failure(exc, gen.browser.is_connected(), slot, since(start)) from None
         finally:
             if slot is not None:
@@ -321,13 +334,19 @@ class Renderer:
             self._release(gen)
 
     async def _open(
-        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None, prepare: Prepare | None
+        self,
+        gen: _Generation,
+        cfg: RenderSpec,
+        fresh: bool,
+        har_path: Path | None,
+        prepare: Prepare | None,
+        book: AddressBook,
     ) -> _Slot:
         """A tab to render in. Opening one is our overhead, not the page's: bounded on its own,
         outside the page budget, so a busy machine does not eat the budget."""
         try:
             async with asyncio.timeout(OPEN_PAGE_TIMEOUT_S):
-                slot = await self._take_slot(gen, cfg, fresh, har_path)
+                slot = await self._take_slot(gen, cfg, fresh, har_path, book)
                 if prepare is not None:
                     await prepare(slot.ctx)
                 return slot
