@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from conftest import BrowserSession
+from faultserver import FaultServer
 from scrapers.config.sitefiles import generic_site
 from scrapers.config.sitespec import SiteSpec
+from scrapers.errors import PageError
 from scrapers.net.scope import Refused, UrlPolicy, address_problem
 from scrapers.output.record import Record
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
@@ -100,6 +102,7 @@ class TwoServers:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.agents: list[str] = []
         self.own = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=True))
         self.other = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=False))
 
@@ -132,6 +135,7 @@ class TwoServers:
 
             def do_GET(self) -> None:
                 servers.hits["own" if own else "other"] += 1
+                servers.agents.append(self.headers.get("User-Agent", ""))
                 if own and self.path.startswith("/to?"):
                     self.send_response(302)
                     self.send_header("Location", self.path.split("?", 1)[1])
@@ -207,6 +211,8 @@ def test_the_browser_never_reaches_what_the_policy_refuses(
         "file": "offsite",
     }
     assert servers.hits["other"] == 0
+    # The browser's own User-Agent, naming Storyline after it
+    assert servers.agents and all("Chrome/" in a and "Storyline/" in a for a in servers.agents)
 
 
 @pytest.mark.browser
@@ -218,3 +224,15 @@ def test_urls_outside_the_scope_are_never_loaded(
     assert [r.error.kind if r.error else r.status for r in records] == ["offsite"] * 3 + ["ok"]
     assert "outside the job's scope" in (records[2].error.message if records[2].error else "")
     assert servers.hits["other"] == 0
+
+
+@pytest.mark.browser
+def test_listing_pages_obey_robots_txt(browser_session: BrowserSession) -> None:
+    with FaultServer() as faults:
+        pipeline = PagePipeline(browser_session.renderer, PipelineOptions(min_delay_ms=0))
+        site = _site()
+        with pytest.raises(PageError) as refused:
+            browser_session.run(pipeline.render_judged(f"{faults.base_url}/private/list", site.render, site))
+        assert refused.value.kind == "robots"
+        page = browser_session.run(pipeline.render_judged(faults.url("ok", "list"), site.render, site))
+        assert page.http_status == 200
