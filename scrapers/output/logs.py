@@ -8,6 +8,17 @@ import sys
 import structlog
 
 
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written, not when logging was set up (a test
+    runner or an embedding program may swap and close streams in between)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
     """Call once per process, from the CLI. `json` defaults to 'stderr is not a terminal'."""
     level = logging.WARNING - 10 * verbosity if verbosity >= 0 else logging.ERROR
@@ -22,7 +33,7 @@ def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(max(level, logging.DEBUG)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
 
