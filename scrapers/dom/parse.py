@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from scrapers.dom.values import BLOCK_TAGS
+from scrapers.dom.values import BLOCK_TAGS, without_surrogates
 
 
 def parse_html(html: str) -> Selector:
@@ -24,11 +24,21 @@ def parse_html(html: str) -> Selector:
     # worker threads), and making one costs about a microsecond.
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = None
-    if body.strip():
-        root = etree.fromstring(body.encode("utf-8"), parser=parser)
+    if body and not body.isspace():
+        root = etree.fromstring(utf8(body), parser=parser)
     if root is None:  # only comments or whitespace: libxml2 returns no tree
         root = etree.fromstring(b"<html></html>", parser=parser)
     return Selector(root=root, type="html")
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8, a lone surrogate (a browser's DOM can hold one; a str decoded with
+    "surrogateescape" holds one for every invalid byte) becoming U+FFFD. Two surrogates that
+    make a pair (JavaScript's way of writing an emoji) become that character."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return without_surrogates(text).encode("utf-8")
 
 
 def drop(el: Any) -> None:
