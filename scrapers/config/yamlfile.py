@@ -18,6 +18,15 @@ from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
+# Limits on what a config file may hold, far above any real one (site files have 4 KB and nest
+# 8 deep; a job file listing 10,000 URLs has 600 KB): a hostile file is refused with a
+# FILE:LINE:COL problem instead of exhausting the stack, memory or time (PyYAML reads a dense
+# megabyte in 3 s).
+MAX_CHARS = 1_000_000
+MAX_DEPTH = 50  # nested mappings and sequences
+MAX_VALUES = 250_000  # values in the document with its aliases expanded ("billion laughs")
+MAX_PROBLEMS = 50  # reported of one file
+
 
 class LocatedError(ValueError):
     """A validation error that knows where below the validated value it belongs."""
@@ -49,12 +58,46 @@ class ConfigFileError(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last)."""
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last), nesting deeper
+    than MAX_DEPTH (PyYAML composes by recursion), and values Python cannot hold (an integer of
+    5,000 digits, February 30th), each with the place it is at."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"nested more than {MAX_DEPTH} levels deep (hint: no config file needs that many)",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {exc} (hint: quote it to make it text)", node.start_mark
+            ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a list or mapping as a key (hint: keys are plain names)", key_node.start_mark
+                ) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     f"while reading the mapping that starts on line {node.start_mark.line + 1}",
@@ -65,6 +108,44 @@ class _Loader(yaml.SafeLoader):
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _expansion_problem(root: yaml.Node) -> yaml.MarkedYAMLError | None:
+    """An alias inside the value it names, or a value holding more than MAX_VALUES values with
+    its aliases expanded (nine aliases of nine aliases... of a list: a billion values, from a
+    document of a few lines). Counted leaves first, each node once, so never expanded here."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose values are being counted: meeting one again is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, counted = stack.pop()
+        key = id(node)
+        if counted:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            if sizes[key] > MAX_VALUES:
+                return yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"this value holds more than {MAX_VALUES:,} values with its aliases expanded "
+                    "(hint: an alias repeats all its anchor names; write the values out)",
+                    node.start_mark,
+                )
+        elif key in open_:
+            return yaml.composer.ComposerError(
+                None, None, "an alias inside the value it names (hint: it would never end)", node.start_mark
+            )
+        elif key not in sizes:
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node))
+    return None
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -144,13 +225,64 @@ def _message(
     msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
     if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("enum", "literal_error"):
         got = err.get("input")
-        shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+        shown = _shown(got) if not isinstance(got, dict | list) else type(got).__name__
         msg = f"{msg}, got {shown} (hint: see docs/site-files.md for this key's type)"
     elif kind == "string_pattern_mismatch":
-        msg = f"{msg}, got {err.get('input')!r} (hint: use lower-case letters, digits and _)"
+        msg = f"{msg}, got {_shown(err.get('input'))} (hint: use lower-case letters, digits and _)"
     elif "hint:" not in msg:
         msg = f"{msg} (hint: see docs/site-files.md)"
     return msg
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+
+
+def _at(text: str, index: int) -> tuple[int, int]:
+    """Line and column (from 1) of a character of `text`."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, path: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = (exc.problem or "").strip()
+    if "hint:" not in problem:  # a scanner/parser error rather than one of ours
+        problem = f"YAML syntax error: {problem} (hint: check indentation, colons and quotes on this line)"
+    return Problem(path, line, col, "", problem)
+
+
+def _load(text: str, path: str) -> tuple[Any, yaml.Node | None]:
+    """The document's data and its node tree; ConfigFileError for anything YAML refuses."""
+    if len(text) > MAX_CHARS:
+        line, col = _at(text, MAX_CHARS)
+        limit = f"more than {MAX_CHARS:,} characters (hint: no config file needs that many)"
+        raise ConfigFileError([Problem(path, line, col, "", limit)])
+    loader = None
+    try:
+        loader = _Loader(text)
+        root = loader.get_single_node()
+        if root is not None and (too_big := _expansion_problem(root)) is not None:
+            raise too_big
+        return (loader.construct_document(root) if root is not None else None), root
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigFileError([_yaml_problem(exc, path)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, a lone surrogate)
+        line, col = _at(text, exc.position)
+        bad = f"character #x{exc.character:04x} is not allowed in YAML (hint: delete it, or escape it)"
+        raise ConfigFileError([Problem(path, line, col, "", bad)]) from None
+    except (yaml.YAMLError, RecursionError) as exc:  # merge keys (<<) that merge merges... too deep
+        raise ConfigFileError(
+            [
+                Problem(
+                    path, 1, 1, "", f"cannot read the file: {' '.join(str(exc).split())} (hint: simplify it)"
+                )
+            ]
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def parse_model(text: str, path: str, model: type[M], tags: tuple[str, ...] = ()) -> M:
@@ -158,21 +290,7 @@ def parse_model(text: str, path: str, model: type[M], tags: tuple[str, ...] = ()
 
     `tags` are discriminator tags pydantic puts in error locations where the YAML has no level.
     """
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = (exc.problem or "").strip()
-        if "hint:" not in problem:  # a scanner/parser error rather than one of ours
-            problem = (
-                f"YAML syntax error: {problem} (hint: check indentation, colons and quotes on this line)"
-            )
-        raise ConfigFileError([Problem(path, line, col, "", problem)]) from None
-    finally:
-        loader.dispose()
+    data, root = _load(text, path)
     if not isinstance(data, dict):
         raise ConfigFileError(
             [Problem(path, 1, 1, "", "a site file must be a YAML mapping (hint: see the docs for its keys)")]
@@ -180,16 +298,25 @@ def parse_model(text: str, path: str, model: type[M], tags: tuple[str, ...] = ()
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            cause = (err.get("ctx") or {}).get("error")
-            if isinstance(cause, LocatedError):
-                loc = loc + cause.sub_loc
-            node, key_node = _walk(root, loc)
-            mark_node = key_node if err["type"] == "extra_forbidden" and key_node is not None else node
-            mark = mark_node.start_mark if mark_node is not None else None
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problems.append(Problem(path, line, col, _field_name(loc, tags), _message(model, err, loc, tags)))
+        errors = exc.errors()
+        problems = [_problem(path, root, model, err, tags) for err in errors[:MAX_PROBLEMS]]
         problems.sort(key=lambda p: (p.line, p.column))
+        if len(errors) > MAX_PROBLEMS:
+            first = _problem(path, root, model, errors[MAX_PROBLEMS], tags)
+            more = f"and {len(errors) - MAX_PROBLEMS:,} more problems (hint: mend the ones above first)"
+            problems.append(Problem(path, first.line, first.column, "", more))
         raise ConfigFileError(problems) from None
+
+
+def _problem(
+    path: str, root: yaml.Node | None, model: type[BaseModel], err: Mapping[str, Any], tags: tuple[str, ...]
+) -> Problem:
+    loc = tuple(err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, LocatedError):
+        loc = loc + cause.sub_loc
+    node, key_node = _walk(root, loc)
+    mark_node = key_node if err["type"] == "extra_forbidden" and key_node is not None else node
+    mark = mark_node.start_mark if mark_node is not None else None
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(path, line, col, _field_name(loc, tags), _message(model, err, loc, tags))

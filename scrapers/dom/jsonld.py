@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from scrapers.dom.values import without_surrogates
+
 JsonObj = dict[str, Any]
 
 
@@ -27,8 +29,10 @@ def parse_blocks(texts: list[str]) -> list[JsonObj]:
         try:
             text = _CDATA.sub("", raw) if "<![CDATA[" in raw else raw
             data = json.loads(text.strip().rstrip(";"), strict=False)
-        except ValueError:
-            continue  # broken JSON-LD is common; the other blocks still count
+        except (ValueError, RecursionError):
+            # Broken JSON-LD is common, nesting deeper than Python's recursion limit is hostile;
+            # either way the other blocks still count.
+            continue
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict):
                 graph = item.get("@graph")
@@ -53,8 +57,10 @@ def _typed(objs: list[JsonObj]) -> Iterator[JsonObj]:
 
 
 def _types(obj: JsonObj) -> list[str]:
+    """The object's types. An object or list where a type belongs names none: its str() would
+    walk it, however deep it nests."""
     t = obj.get("@type")
-    return [str(x) for x in t] if isinstance(t, list) else [str(t)]
+    return [str(x) for x in (t if isinstance(t, list) else [t]) if not isinstance(x, dict | list)]
 
 
 def _is_type_segment(segment: str) -> bool:
@@ -80,6 +86,13 @@ class Index:
         return self._of_type[pattern]
 
 
+def _resolve(value: Any, by_id: dict[str, JsonObj]) -> Any:
+    """{"@id": "#author-1"} is the full object of that @id elsewhere in the @graph."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(ref := value.get("@id"), str):
+        return by_id.get(ref, value)
+    return value
+
+
 def lookup(index: Index | list[JsonObj], path: str) -> list[str]:
     """All string values at `path`; objects at the end give their name, url or @id."""
     if not isinstance(index, Index):
@@ -97,15 +110,12 @@ def lookup(index: Index | list[JsonObj], path: str) -> list[str]:
             if isinstance(value, dict) and key in value:
                 got = value[key]
                 nxt.extend(got if isinstance(got, list) else [got])
-        # {"@id": "#author-1"} points at the full object elsewhere in the @graph
-        current = [
-            by_id.get(v["@id"], v) if isinstance(v, dict) and "@id" in v and len(v) == 1 else v for v in nxt
-        ]
+        current = [_resolve(v, by_id) for v in nxt]
     out: list[str] = []
     for value in current:
         if isinstance(value, dict):
             value = value.get("name") or value.get("url") or value.get("@id")
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             # CMSs (WordPress/Yoast among them) often store HTML entities inside JSON-LD strings.
-            out.append(html.unescape(str(value)))
+            out.append(without_surrogates(html.unescape(str(value))))
     return out

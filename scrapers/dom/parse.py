@@ -8,27 +8,80 @@ The one lxml.html method we relied on, `drop_tree`, is `drop` here.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
 
-from scrapers.dom.values import BLOCK_TAGS
+from scrapers.dom.values import BLOCK_TAGS, without_surrogates
+
+# libxml2 compares each attribute of a tag with every one before it: one element with 80,000
+# attributes takes it 5 s, 200,000 half a minute. Such a start tag keeps its first
+# MAX_ATTRIBUTES (real pages: 73 at most, on an <img>). A tag of fewer than LONG_TAG characters
+# cannot hold more, so only longer ones are counted. The patterns read tags as HTML does (an
+# attribute name runs to a space, "/", ">" or "="; values quoted or not) and never give back what
+# they matched, so one pass over the page takes linear time; they step over comments and the text
+# of <script> and <style>, where libxml2 reads no tags either.
+MAX_ATTRIBUTES = 1000
+LONG_TAG = 2 * MAX_ATTRIBUTES
+_ATTRIBUTE = r"""[\s/]*+[^\s/>][^\s/>=]*+(?>\s*+=\s*+(?>"[^"]*+"|'[^']*+'|[^\s>]++))?+"""
+_TAGS = re.compile(
+    rf"""
+    <!--(?:-?>|(?>[^-]++|-(?!-!?>))*+(?:--!?>|\Z))            # a comment ("<!-->" ends at once)
+  | (?P<raw><(?i:script|style)(?=[\s/>])(?>{_ATTRIBUTE})*+)    # a start tag whose text is no HTML
+    [^>]*+(?:>(?>[^<]++|<(?!/(?i:script|style)))*+)?           # ... and that text
+  | (?P<tag><[A-Za-z][^\s/>]*+(?>{_ATTRIBUTE})*+)              # any other start tag
+    """,
+    re.X,
+)
+_ONE_ATTRIBUTE = re.compile(_ATTRIBUTE)
+_NAME = re.compile(r"<[^\s/>]*+")
 
 
 def parse_html(html: str) -> Selector:
     """The page as a Selector (type "html": CSS works as usual). Never raises on content."""
     body = html.replace("\x00", "") if "\x00" in html else html
+    body = fewer_attributes(body)
     # A parser per call: lxml parsers must not be shared between threads (extraction runs in
     # worker threads), and making one costs about a microsecond.
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = None
-    if body.strip():
-        root = etree.fromstring(body.encode("utf-8"), parser=parser)
+    if body and not body.isspace():
+        root = etree.fromstring(utf8(body), parser=parser)
     if root is None:  # only comments or whitespace: libxml2 returns no tree
         root = etree.fromstring(b"<html></html>", parser=parser)
     return Selector(root=root, type="html")
+
+
+def fewer_attributes(html: str) -> str:
+    """`html` with each start tag holding more than MAX_ATTRIBUTES cut after that many."""
+    pieces: list[str] = []
+    done = 0
+    for found in _TAGS.finditer(html):
+        group = "tag" if found.start("tag") >= 0 else "raw"
+        start, end = found.span(group)
+        if end - start <= LONG_TAG:
+            continue  # comments, and every tag of a real page
+        name = _NAME.match(html, start)
+        attributes = _ONE_ATTRIBUTE.finditer(html, name.end() if name else start, end)
+        too_many = next(itertools.islice(attributes, MAX_ATTRIBUTES, None), None)
+        if too_many is not None:  # the tag goes on after its attributes
+            pieces.append(html[done : too_many.start()])
+            done = end
+    return "".join([*pieces, html[done:]]) if pieces else html
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8, a lone surrogate (a browser's DOM can hold one; a str decoded with
+    "surrogateescape" holds one for every invalid byte) becoming U+FFFD. Two surrogates that
+    make a pair (JavaScript's way of writing an emoji) become that character."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return without_surrogates(text).encode("utf-8")
 
 
 def drop(el: Any) -> None:

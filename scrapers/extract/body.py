@@ -45,18 +45,27 @@ def _body_by_selectors(
             found = select(scope, src)
             if found:
                 heads = select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
-                paras = [s.root for s in found if not _overlaps(s.root, skip)]
+                near = _near(skip)
+                paras = [s.root for s in found if s.root not in near]
                 sections = _sections(scope, [s.root for s in heads], paras, spec.split_at_br)
                 if sections:
                     return sections, index
     return [], -1
 
 
-def _overlaps(node: Any, skip: set[Any]) -> bool:
-    """True when `node` is, contains or sits inside an element in `skip`."""
-    if not skip or not isinstance(node, etree._Element):
-        return False
-    return any(n in skip for n in node.iter()) or any(a in skip for a in node.iterancestors())
+def _near(skip: set[Any]) -> set[Any]:
+    """The elements that are, contain or sit inside an element in `skip`: made once, where
+    asking of each paragraph would walk its ancestors and descendants each time."""
+    near: set[Any] = set()
+    for el in skip:
+        if not isinstance(el, etree._Element):
+            continue
+        near.update(el.iter())
+        for up in el.iterancestors():
+            if up in near:
+                break  # and so are the ones above it
+            near.add(up)
+    return near
 
 
 def _sections(
@@ -73,8 +82,9 @@ def _sections(
             if len(order) == len(chosen):
                 break  # the rest of the page cannot change the order
     sections: list[record.Section] = []
+    known: dict[Any, bool] = {}
     for node in sorted(chosen, key=lambda n: order.get(n, 0)):
-        if _inside(node, chosen, scope.root):
+        if _inside(node, chosen, scope.root, known):
             continue
         pieces = (
             _split(node, head_set)
@@ -95,49 +105,75 @@ def _sections(
 
 def _split(node: Any, heads: set[Any]) -> list[tuple[str, bool]]:
     """An element's text cut at its <br>s, its block children and the sub-headings inside it:
-    (text, is heading)."""
+    (text, is heading). Walked with a stack of steps: a page can nest deeper than Python recurses."""
     out: list[tuple[str, bool]] = []
     buf: list[str] = []
-
-    def flush() -> None:
-        out.append((clean("".join(buf)), False))
-        buf.clear()
-
-    def walk(el: Any) -> None:
-        buf.append(el.text or "")
-        for child in el:
-            tag = child.tag.lower() if isinstance(child.tag, str) else ""
-            if tag == "br":
-                flush()
-            elif child in heads:
-                flush()
-                out.append((element_text(child), True))
-            elif tag in BLOCK_TAGS:  # a block is a line of its own
-                flush()
-                walk(child) if _has_breaks(child, heads) else buf.append(element_text(child))
-                flush()
-            elif _has_breaks(child, heads):
-                walk(child)
-            elif tag:
-                buf.append(element_text(child))
-            buf.append(child.tail or "")
-
-    walk(node)
-    flush()
+    breaking = _holding_breaks(node, heads)
+    steps: list[tuple[str, Any]] = [("walk", node)]
+    while steps:
+        step, el = steps.pop()
+        if step == "flush":
+            out.append((clean("".join(buf)), False))
+            buf.clear()
+        elif step == "heading":
+            out.append((element_text(el), True))
+        elif step == "text":
+            buf.append(element_text(el))
+        elif step == "tail":
+            buf.append(el.tail or "")
+        else:  # "walk": its text, then its children's steps in order
+            buf.append(el.text or "")
+            todo: list[tuple[str, Any]] = []
+            for child in el:
+                tag = child.tag.lower() if isinstance(child.tag, str) else ""
+                if tag == "br":
+                    todo.append(("flush", None))
+                elif child in heads:
+                    todo += [("flush", None), ("heading", child)]
+                elif tag in BLOCK_TAGS:  # a block is a line of its own
+                    todo += [
+                        ("flush", None),
+                        ("walk" if child in breaking else "text", child),
+                        ("flush", None),
+                    ]
+                elif child in breaking:
+                    todo.append(("walk", child))
+                elif tag:
+                    todo.append(("text", child))
+                todo.append(("tail", child))
+            steps.extend(reversed(todo))
+    out.append((clean("".join(buf)), False))
     return [(t, h) for t, h in out if t]
 
 
-def _has_breaks(el: Any, heads: set[Any]) -> bool:
-    return any(d.tag == "br" or d in heads for d in el.iterdescendants())
+def _holding_breaks(node: Any, heads: set[Any]) -> set[Any]:
+    """The elements below `node` with a <br> or a sub-heading below them."""
+    holding: set[Any] = set()
+    for d in node.iterdescendants():
+        if d.tag == "br" or d in heads:
+            for up in d.iterancestors():
+                if up is node or up in holding:
+                    break
+                holding.add(up)
+    return holding
 
 
-def _inside(node: Any, chosen: set[Any], stop: Any) -> bool:
-    """Whether an ancestor of `node` up to `stop` is chosen (walking no further than the scope)."""
-    parent = node.getparent()
+def _inside(node: Any, chosen: set[Any], stop: Any, known: dict[Any, bool]) -> bool:
+    """Whether an ancestor of `node` up to `stop` is chosen (walking no further than the scope).
+    `known` keeps the answer for each ancestor walked: the next node's walk ends where it meets one."""
+    path: list[Any] = []
+    parent, answer = node.getparent(), False
     while parent is not None:
+        if parent in known:
+            answer = known[parent]
+            break
+        path.append(parent)
         if parent in chosen:
-            return True
+            answer = True
+            break
         if parent is stop:
-            return False
+            break
         parent = parent.getparent()
-    return False
+    for up in path:
+        known[up] = answer
+    return answer

@@ -15,8 +15,9 @@ It returns elements, not just text, so `suggest` can turn the choice into select
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -79,12 +80,16 @@ _END_RE = re.compile(
     r"editor'?s picks|leave a (comment|reply)|comments?)\W*$",
     re.I,
 )
-# Captions and credits that sit inside a body as plain paragraphs.
-_CAPTION_RE = re.compile(
-    r"(\((image|photo|picture|credit|pictures|video)s?:[^)]*\)|\|\s*getty images|getty images\s*$)\s*$", re.I
-)
+# Captions and credits that sit inside a body as plain paragraphs: "(Photo: AP)" at the end, or
+# "... | Getty Images" (see _is_caption).
+_CREDIT_RE = re.compile(r"\((image|photo|picture|credit|pictures|video)s?:[^)]*\)\s*$", re.I)
+_GETTY_RE = re.compile(r"getty images\s*$", re.I)
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", ")", ":", "…", "。", "！", "？", "」")
 MIN_CHARS = 25  # a candidate shorter than this only scores when punctuated like a sentence
+# Limits that keep hostile pages linear. Real pages stay far below them (the fundus pages: class
+# names up to 2,100 characters, candidates nested 4 deep).
+ATTR_CHARS = 4096  # of a class, id, role, itemprop or style read for chrome words
+MAX_NESTED = 6  # candidates inside candidates: a deeper one is no paragraph of its own
 
 
 @dataclass
@@ -110,8 +115,12 @@ class BodyGuess:
         return [(h, ps) for h, ps in out if ps or h is None]
 
 
+def _attr(el: Element, name: str) -> str:
+    return el.get(name, "")[:ATTR_CHARS]
+
+
 def _attrs(el: Element) -> str:
-    return f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')} {el.get('itemprop', '')}"
+    return f"{_attr(el, 'class')} {_attr(el, 'id')} {_attr(el, 'role')} {_attr(el, 'itemprop')}"
 
 
 def is_chrome(el: Element) -> bool:
@@ -121,7 +130,7 @@ def is_chrome(el: Element) -> bool:
         return True
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
-    style = el.get("style", "").replace(" ", "").lower()
+    style = _attr(el, "style").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
     attrs = _attrs(el)
@@ -141,37 +150,51 @@ def is_chrome(el: Element) -> bool:
     )
 
 
-def _chrome_below(root: Element, blocks: list[tuple[Element, str]]) -> set[Element]:
-    """Every chrome element, for quick 'inside chrome?' checks (body/html never count).
+def _chrome_below(root: Element, blocks: list[tuple[Element, str]]) -> dict[Element, None]:
+    """Every chrome element, in document order (body/html never count).
 
     A class name is only a hint: layout wrappers get called "container-sidebar" or
     "pg-rail-tall__body" too. An element named like furniture that holds three or more
     real paragraphs (100+ characters, few links) is not treated as furniture.
     """
-    story_paras: dict[Element, int] = {}
-    for el, text in blocks:
-        if len(text) >= 100 and _link_chars(el) < 0.2 * len(text):
-            node = el.getparent()
-            while node is not None:
-                story_paras[node] = story_paras.get(node, 0) + 1
-                node = node.getparent()
-    out = set()
+    story_paras = _sum_up(
+        root, {el: 1 for el, text in blocks if len(text) >= 100 and _link_chars(el) < 0.2 * len(text)}
+    )
+    out: dict[Element, None] = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body") or not is_chrome(el):
             continue
         if el.tag not in _CHROME_TAGS and story_paras.get(el, 0) >= 3:
             continue
-        out.add(el)
+        out[el] = None
     return out
 
 
-def _inside(el: Element, marked: Container[Element], stop: Element | None = None) -> bool:
-    node: Element | None = el
-    while node is not None and node is not stop:
-        if node in marked:
-            return True
-        node = node.getparent()
-    return False
+def _covered(marked: Iterable[Element]) -> set[Element]:
+    """The elements in `marked` and every element inside them: made once, where asking of each
+    element whether it or an ancestor is marked would walk its ancestors each time. In document
+    order, each element is added once."""
+    out: set[Element] = set()
+    for el in marked:
+        if el not in out:  # else inside one before it, and so is all it holds
+            out.update(el.iter())
+    return out
+
+
+def _sum_up(root: Element, seeds: dict[Element, float]) -> dict[Element, float]:
+    """For every element, the sum of the seeds of the elements below it (the elements of `root`,
+    and the ancestors of `root` up to the document's): one walk from the leaves up."""
+    below: dict[Element, float] = {}
+    for el in reversed(list(root.iter())):  # every element after all of its descendants
+        got = below.get(el, 0.0) + seeds.get(el, 0.0)
+        if got and (parent := el.getparent()) is not None:
+            below[parent] = below.get(parent, 0.0) + got
+    node = root.getparent()
+    while node is not None and (parent := node.getparent()) is not None:
+        if node in below:
+            below[parent] = below.get(parent, 0.0) + below[node]
+        node = parent
+    return below
 
 
 def _link_chars(el: Element) -> int:
@@ -183,29 +206,38 @@ def _has_block_child(el: Element) -> bool:
 
 
 def _blocks(root: Element) -> list[tuple[Element, str]]:
-    """Paragraph-like elements with their text, in document order."""
+    """Paragraph-like elements with their text, in document order. Candidates nest (a <span>
+    of text inside a <div> of text); one inside MAX_NESTED others is none, so that no text is
+    read more than MAX_NESTED + 1 times."""
     out: list[tuple[Element, str]] = []
+    nested: dict[Element, int] = {}  # element -> candidates it is inside (when any)
     for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _PARA_TAGS:
-            if tag in ("li", "blockquote", "dd") and _has_block_child(el):
-                continue  # its inner paragraphs are the candidates
-        elif tag in _TEXT_DIVS:
-            if _has_block_child(el) or not (el.text or "").strip():
-                continue  # only text-bearing leaves: <div>Text<br>more text</div>
-        else:
-            continue
-        text = clean(element_text(el))
-        if text:
-            out.append((el, text))
+        depth = nested.get(el.getparent(), 0) if el is not root else 0
+        if _is_candidate(el) and depth < MAX_NESTED:
+            text = clean(element_text(el))
+            if text:
+                out.append((el, text))
+            depth += 1
+        if depth:
+            nested[el] = depth
     return out
+
+
+def _is_candidate(el: Element) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _PARA_TAGS:
+        return not (tag in ("li", "blockquote", "dd") and _has_block_child(el))  # else: its inner paragraphs
+    if tag in _TEXT_DIVS:
+        return not _has_block_child(el) and bool((el.text or "").strip())  # <div>Text<br>more text</div>
+    return False
 
 
 def guess_body(root: Element) -> BodyGuess:
     """The story's body on `root` (an lxml tree), or an empty guess."""
     blocks = _blocks(root)
     chrome = _chrome_below(root, blocks)
-    cands = [(el, text) for el, text in blocks if not _inside(el, chrome)]
+    in_chrome = _covered(chrome)
+    cands = [(el, text) for el, text in blocks if el not in in_chrome]
     scores: dict[Element, float] = {}
     valued: list[tuple[Element, float]] = []
     for el, text in cands:
@@ -231,7 +263,7 @@ def guess_body(root: Element) -> BodyGuess:
     container = max(scores, key=lambda e: scores[e])
     # Stories split into several blocks (one per ad slot, say) have their best block as
     # the top scorer: climb while an ancestor holds clearly more story text.
-    totals = _story_totals(valued)
+    totals = _sum_up(root, dict(valued))
     node = container.getparent()
     while node is not None and node.tag not in ("body", "html") and node not in chrome:
         if totals.get(node, 0) >= 1.2 * totals.get(container, 0):
@@ -240,26 +272,15 @@ def guess_body(root: Element) -> BodyGuess:
     return _collect(container, cands, chrome, scores.get(container, 0.0))
 
 
-def _story_totals(valued: list[tuple[Element, float]]) -> dict[Element, float]:
-    """Each element's story text below it, at full weight (for climbing, not choosing)."""
-    totals: dict[Element, float] = {}
-    for el, value in valued:
-        node = el.getparent()
-        while node is not None:
-            totals[node] = totals.get(node, 0.0) + value
-            node = node.getparent()
-    return totals
-
-
 def _collect(
-    container: Element, cands: Iterable[tuple[Element, str]], chrome: set[Element], score: float
+    container: Element, cands: Iterable[tuple[Element, str]], chrome: dict[Element, None], score: float
 ) -> BodyGuess:
     guess = BodyGuess(container, score=score)
     inside = {el for el in container.iter()}
+    in_chrome = _covered(el for el in chrome if el in inside)
+    taken_below: set[Element] = set()  # inside a block already taken (the container itself aside)
     for el, text in cands:
-        if el not in inside or _inside(el, chrome, container.getparent()):
-            continue
-        if _inside(el.getparent(), guess.texts.keys(), container):  # inside a block already taken
+        if el not in inside or el in in_chrome or el in taken_below:
             continue
         if _is_clutter(text):
             continue
@@ -278,6 +299,8 @@ def _collect(
                 continue
         guess.blocks.append(el)
         guess.texts[el] = text
+        if el is not container:
+            taken_below.update(el.iterdescendants())
     # Headings with nothing after them (a trailing "Related" heading) are not sections.
     while guess.blocks and guess.blocks[-1] in guess.headings:
         guess.headings.discard(guess.blocks.pop())
@@ -286,14 +309,25 @@ def _collect(
 
 def _is_clutter(text: str) -> bool:
     """A widget's title ("Most popular"), an in-body promo, or a caption."""
-    return bool(_END_RE.match(text) or CLUTTER_RE.match(text) or _CAPTION_RE.search(text))
+    return bool(_END_RE.match(text) or CLUTTER_RE.match(text) or _is_caption(text))
+
+
+def _is_caption(text: str) -> bool:
+    """Ends in "(Photo: ...)" or "Getty Images". The credit is looked for only after the
+    last ")" but one: from every "(photo:" of a long text, `[^)]*` would scan to the end."""
+    end = text.rstrip()
+    if end.endswith(")") and _CREDIT_RE.search(end, end.rfind(")", 0, len(end) - 1) + 1):
+        return True
+    return bool(_GETTY_RE.search(text))
 
 
 def _lone_words(text: str) -> bool:
     """ "Share", "By", "LEARN MORE", a name on its own: short, unpunctuated, not a sentence."""
     n = len(text)
+    if n >= 40:
+        return False
     short = len(text.split()) < 4 if " " in text else n < 10  # scripts without spaces count characters
-    return n < 40 and not text.endswith(_SENTENCE_END) and (short or text.isupper())
+    return not text.endswith(_SENTENCE_END) and (short or text.isupper())
 
 
 def keep_text(text: str) -> bool:
@@ -301,8 +335,11 @@ def keep_text(text: str) -> bool:
     return bool(text) and not _is_clutter(text) and not _lone_words(text)
 
 
-# Below this much text our own guess may have missed the story: ask trafilatura too.
+# Below this much text our own guess may have missed the story: ask trafilatura too, unless the
+# page is larger than any news page (fundus's largest has 4,300 elements): trafilatura's time
+# grows faster than the page, 5 s for 100,000 links in one paragraph.
 SECOND_OPINION_CHARS = 2000
+SECOND_OPINION_MAX_ELEMENTS = 20_000
 
 
 def body_sections(
@@ -315,15 +352,20 @@ def body_sections(
     """
     guess = guess_body(root)
     if skip:
-        guess.blocks = [b for b in guess.blocks if not _inside(b, skip)]
+        skipped = _covered(skip)
+        guess.blocks = [b for b in guess.blocks if b not in skipped]
     ours = guess.sections()
     size = sum(len(guess.texts[b]) for b in guess.blocks)
-    if size >= SECOND_OPINION_CHARS:
+    if size >= SECOND_OPINION_CHARS or _larger_than(root, SECOND_OPINION_MAX_ELEMENTS):
         return ours, guess.container
     theirs = _trafilatura_paragraphs(root)
     if sum(len(t) for t in theirs) > 2 * size:
         return [(None, theirs)], None
     return ours, guess.container
+
+
+def _larger_than(root: Element, elements: int) -> bool:
+    return next(itertools.islice(root.iter(), elements, None), None) is not None
 
 
 def _trafilatura_paragraphs(root: Element) -> list[str]:

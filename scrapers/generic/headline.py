@@ -19,9 +19,15 @@ from scrapers.dom.values import clean, to_datetime
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
 # Where a <title> or og:title puts what follows the headline: " | Site", " - Site", "ㅣ한국일보".
-_SEP = re.compile(r"\s+[|\-–—·•»*/]\s+|\s*[|ㅣ｜]\s*")
+# Every pattern here runs on page text in linear time: a run of spaces is only ever entered at
+# its first space (`(?<!\s)`), so a title of 100,000 spaces is not tried 100,000 times over.
+_SEP = re.compile(r"(?<!\s)\s+[|\-–—·•»*/]\s+|(?:(?<!\s)\s+)?[|ㅣ｜]\s*")
 _GLUED_DASH = re.compile(r"(?<=[^\x00-\x7f])-(?=\S{1,12}$)")  # "...커졌다-정치": a section glued on
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+# What may trail a headline once its suffix is gone, matched on the reversed text from its start.
+_TRAILING = re.compile(r"[\s|｜ㅣ:：\-–—·•*]*")
+MAX_TITLE = 2000  # longer is no headline with a site's name after it: left as it is
+MAX_DROPPED = 8  # segments dropped from one title at most ("| Sport | Fußball | BILD.de" is 3)
 
 
 def _norm(text: str) -> str:
@@ -54,7 +60,9 @@ def strip_site_suffix(
     and, once one did, the section names just before them ("| Sport | BILD.de", "-정치ㅣ한국일보");
     a segment in `furniture` (normalised) goes too. Returns the text and the segments dropped."""
     text, dropped = title.strip(), list[str]()
-    while True:
+    if len(text) > MAX_TITLE:
+        return text, dropped
+    while len(dropped) < MAX_DROPPED:
         seps = list(_SEP.finditer(text))
         if not seps and dropped:
             seps = list(_GLUED_DASH.finditer(text))
@@ -69,7 +77,14 @@ def strip_site_suffix(
             break  # else: a section name between the headline and the site's name
         text = head
         dropped.append(segment)
-    return re.sub(r"[\s|｜ㅣ:：\-–—·•*]+$", "", text) or title, dropped
+    return _strip_trailing(text) or title, dropped
+
+
+def _strip_trailing(text: str) -> str:
+    """`text` without separators and spaces at its end (a `[...]+$` pattern would retry every
+    position of a long run of them)."""
+    run = _TRAILING.match(text[::-1])
+    return text[: len(text) - run.end()] if run else text
 
 
 def better_headline(

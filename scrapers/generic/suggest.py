@@ -45,6 +45,9 @@ _GENERIC_CLASSES = frozenset(
 )
 
 
+MAX_CLASSES = 8
+
+
 def stable_name(name: str) -> bool:
     """Whether a class or id looks hand-written (kept across deploys)."""
     if not name or len(name) > 50 or not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", name):
@@ -84,7 +87,8 @@ def stable_selector(el: Element, sel: Selector, depth: int = 0) -> str | None:
         v = el.get(attr)
         if v and re.match(r"^[A-Za-z][A-Za-z0-9 _-]{1,40}$", v) and not re.search(r"\d{3,}", v):
             tries.append(f'{tag}[{attr}="{v}"]')
-    classes = [c for c in el.get("class", "").split() if stable_name(c)]
+    # The first few stable classes: pairs of them are tried, each a query of the whole page.
+    classes = [c for c in el.get("class", "").split() if stable_name(c)][:MAX_CLASSES]
     tries += [f"{tag}.{c}" for c in classes]
     tries += [f"{tag}.{a}.{b}" for i, a in enumerate(classes) for b in classes[i + 1 :]]
     if tag in ("article", "main"):

@@ -10,6 +10,7 @@ short words, and nav/footer/header elements are skipped outright.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +24,7 @@ _HEADING_CLASS = re.compile(r"(^|[\s_-])(title|heading|header|hed|label)($|[\s_-
 _SKIP_TAGS = frozenset({"nav", "footer", "header", "form", "script", "style", "noscript", "template"})
 MIN_ITEMS = 3
 MIN_TITLE_WORDS = 3
+MAX_HEADING_ELEMENTS = 2000  # a heading holding more elements is no title (fundus: 1,300 at most)
 
 
 @dataclass
@@ -40,23 +42,95 @@ def widget_name(title: str) -> str:
     return name if name and name[0].isalpha() else f"widget_{name}" if name else "widget"
 
 
-def _teaser_links(block: Element, base_url: str, page_url: str) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    page = urlsplit(page_url)._replace(fragment="").geturl()
-    for a in block.iter("a"):
+class _Teasers:
+    """The teaser links of a page's blocks: (title, absolute URL), one per URL, none to the page
+    itself. Each link is read once, and whether a block holds MIN_ITEMS of them is known from its
+    children's answers, so climbing from every heading of a page stays linear."""
+
+    def __init__(self, base_url: str, page_url: str) -> None:
+        self.base_url = base_url
+        self.page = urlsplit(page_url)._replace(fragment="").geturl()
+        self._link: dict[Element, tuple[str, str] | None] = {}
+        self._first: dict[Element, tuple[str, ...]] = {}  # the first MIN_ITEMS URLs below
+        self._above: dict[Element, Element | None] = {}  # element -> block_above's answer from it
+
+    def link(self, a: Element) -> tuple[str, str] | None:
+        if a not in self._link:
+            self._link[a] = self._read(a)
+        return self._link[a]
+
+    def _read(self, a: Element) -> tuple[str, str] | None:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
+            return None
         text = clean(element_text(a))
         if len(text.split()) < MIN_TITLE_WORDS and not (len(text) >= 12 and " " not in text):
-            continue  # "Home", "Next", a tag: not a teaser
-        url = urljoin(base_url, href)
-        if url in seen or urlsplit(url)._replace(fragment="").geturl() == page:
+            return None  # "Home", "Next", a tag: not a teaser
+        url = urljoin(self.base_url, href)
+        if urlsplit(url)._replace(fragment="").geturl() == self.page:
+            return None
+        return text, url
+
+    def of(self, block: Element) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for a in block.iter("a"):
+            if (item := self.link(a)) is not None and item[1] not in seen:
+                seen.add(item[1])
+                items.append(item)
+        return items
+
+    def enough(self, block: Element) -> bool:
+        """Whether `block` holds MIN_ITEMS teaser links: `len(self.of(block)) >= MIN_ITEMS`."""
+        return len(_bottom_up(block, self._first, self._first_urls)) >= MIN_ITEMS
+
+    def _first_urls(self, el: Element, below: list[tuple[str, ...]]) -> tuple[str, ...]:
+        urls: list[str] = []
+        if el.tag == "a" and (item := self.link(el)) is not None:
+            urls.append(item[1])
+        for child_urls in below:  # the first URLs of the children: enough to count to MIN_ITEMS
+            urls.extend(u for u in child_urls if u not in urls)
+            if len(urls) >= MIN_ITEMS:
+                break
+        return tuple(urls[:MIN_ITEMS])
+
+    def block_above(self, heading: Element) -> Element | None:
+        """The smallest ancestor of `heading` below <body> holding MIN_ITEMS teaser links. The
+        answer is remembered for every element on the way: headings climb the same ancestors."""
+        path: list[Element] = []
+        node, found = heading.getparent(), None
+        while node is not None and node.tag not in ("body", "html"):
+            if node in self._above:
+                found = self._above[node]
+                break
+            path.append(node)
+            if self.enough(node):
+                found = node
+                break
+            node = node.getparent()
+        for el in path:
+            self._above[el] = found
+        return found
+
+
+def _bottom_up(top: Element, known: dict[Element, Any], value: Callable[[Element, list[Any]], Any]) -> Any:
+    """`value(el, [the children's values])` of `top`, computed leaves first for the elements not
+    `known` yet and remembered there: asked of each ancestor in turn, each element is read once."""
+    stack: list[tuple[Element, bool]] = [(top, False)]
+    while stack:
+        el, children_done = stack.pop()
+        if el in known:
             continue
-        seen.add(url)
-        items.append((text, url))
-    return items
+        if children_done:
+            known[el] = value(el, [known[c] for c in el])
+        else:
+            stack.append((el, True))
+            stack.extend((c, False) for c in el)
+    return known[top]
+
+
+def _size(el: Element, below: list[int]) -> int:
+    return 1 + sum(below)
 
 
 def _is_heading(el: Element) -> bool:
@@ -66,49 +140,59 @@ def _is_heading(el: Element) -> bool:
     return tag in ("div", "span", "p", "strong") and bool(_HEADING_CLASS.search(el.get("class", "")))
 
 
-def _inside_skipped(el: Element) -> bool:
+def _inside_skipped(el: Element, known: dict[Element, bool]) -> bool:
+    """Whether `el` or an ancestor is a nav, footer...; `known` remembers the answers on the way."""
+    path: list[Element] = []
     node: Element | None = el
+    answer = False
     while node is not None:
+        if node in known:
+            answer = known[node]
+            break
+        path.append(node)
         if isinstance(node.tag, str) and node.tag in _SKIP_TAGS:
-            return True
+            answer = True
+            break
         node = node.getparent()
-    return False
+    for seen in path:
+        known[seen] = answer
+    return answer
 
 
 def find_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
     """Widget blocks in document order; none inside `story` (the body container)."""
     base = root.xpath("string(//base/@href)") or page_url
-    base_url = urljoin(page_url, str(base))
+    teasers = _Teasers(urljoin(page_url, str(base)), page_url)
     story_nodes = set(story.iter()) if story is not None else set()
+    story_and_above = {story, *story.iterancestors()} if story is not None else set()
+    skipped: dict[Element, bool] = {}
+    sizes: dict[Element, int] = {}
     found: list[FoundWidget] = []
     taken: set[Element] = set()
+    above_taken: set[Element] = set()  # the ancestors of the blocks found
     inside_taken: set[Element] = set()  # a teaser's own heading inside a found block is no block
     for h in root.iter():
-        if not isinstance(h.tag, str) or not _is_heading(h) or h in story_nodes or _inside_skipped(h):
+        if not isinstance(h.tag, str) or not _is_heading(h) or h in story_nodes or h in inside_taken:
             continue
-        if h in inside_taken:
+        if _inside_skipped(h, skipped) or _bottom_up(h, sizes, _size) > MAX_HEADING_ELEMENTS:
             continue
         title = clean(element_text(h))
         if not title or len(title) > 60 or (h.find(".//a") is not None and len(title.split()) > 4):
             continue  # a teaser's own headline, not a block's title
-        block = h.getparent()
-        while block is not None and block.tag not in ("body", "html"):
-            items = _teaser_links(block, base_url, page_url)
-            if len(items) >= MIN_ITEMS:
-                break
-            block = block.getparent()
-        else:
-            continue
+        block = teasers.block_above(h)
         if block is None or block in taken:
             continue
-        below = set(block.iter())
-        if story is not None and story in below:
+        if block in story_and_above:
             continue  # climbed past the story: this heading labels nothing of its own
-        if not taken.isdisjoint(below):
+        if block in above_taken:
             continue  # an outer block of one already found
         taken.add(block)
+        for up in block.iterancestors():
+            if up in above_taken:
+                break  # and so are all of its ancestors
+            above_taken.add(up)
         inside_taken.update(block.iter())
-        found.append(FoundWidget(widget_name(title), title, block, h, items))
+        found.append(FoundWidget(widget_name(title), title, block, h, teasers.of(block)))
     return _unique_names(found)
 
 
