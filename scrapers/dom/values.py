@@ -133,7 +133,15 @@ def to_url(value: str, base: str) -> str | None:
         value = value.split(",")[0].split()[0]  # srcset: the first candidate
     if not value or value.lower().startswith(("javascript:", "mailto:", "data:")) or value == "#":
         return None
-    return urljoin(base, value)
+    return join_url(base, value)
+
+
+def join_url(base: str, value: str) -> str | None:
+    """`value` made absolute against `base`; None when either is no URL ("http://[" raises)."""
+    try:
+        return urljoin(base, value)
+    except ValueError:
+        return None
 
 
 # Abbreviations dateutil does not know; ambiguous ones use the most common news meaning.
