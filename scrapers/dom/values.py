@@ -205,7 +205,10 @@ def to_datetime(value: str, tz: str = "UTC", fmt: str | None = None) -> str | No
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
-    return dt.isoformat(timespec="seconds")
+    try:
+        return dt.isoformat(timespec="seconds")
+    except ValueError:  # an offset of a day or more: dateutil takes "-3000", datetime does not
+        return None
 
 
 def _loose_parse(value: str) -> datetime | None:
