@@ -35,6 +35,7 @@ from scrapers.dom.parse import MAX_ATTRIBUTES, fewer_attributes
 from scrapers.dom.values import clean, to_datetime, to_int, to_url
 from scrapers.generic import body as mainbody
 from scrapers.generic import headline
+from scrapers.generic.suggest import draft_site
 from scrapers.pipeline.discover import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from scrapers.pipeline.page import SeenPage, process_saved
 
@@ -535,6 +536,16 @@ def test_extraction(spec: SiteSpec, html: str, url: str) -> None:
     VALIDATOR.validate(json.loads(rec.to_json()))
     rec.to_json().encode("utf-8")
     assert rec.status != "error" or (rec.error is not None and rec.error.kind == "blocked"), rec.error
+
+
+@fuzz(150)
+@given(html=html_pages(), url=st.sampled_from(["https://www.example.com/a/b", "http://["]))
+def test_suggest_drafts_a_site_file_that_loads(html: str, url: str) -> None:
+    """`storyline suggest` turns page text into YAML: whatever the page holds, the draft loads."""
+    started = time.perf_counter()
+    draft = draft_site(html, url, "drafted")
+    assert time.perf_counter() - started < 5
+    assert isinstance(parse_site_text(draft, "drafted.yaml"), SiteSpec)
 
 
 # --- values and the rewritten patterns ------------------------------------------------------
