@@ -46,7 +46,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.field}:" if self.field else ""
-        return f"{self.path}:{self.line}:{self.column}:{where} {self.message}"
+        return _one_line(f"{self.path}:{self.line}:{self.column}:{where} {self.message}")
+
+
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def _one_line(text: str) -> str:
+    """`text` with the characters that would break it into lines escaped (a key may hold them)."""
+    return text.translate(_LINE_BREAKS)
 
 
 class ConfigFileError(Exception):
@@ -83,14 +91,20 @@ class _Loader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception as exc:  # PyYAML's constructors raise what Python does ("!!int" alone: IndexError)
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            why = str(exc) if isinstance(exc, ValueError | OverflowError) else f"no valid {tag}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read this value: {exc} (hint: quote it to make it text)", node.start_mark
+                None, None, f"cannot read this value: {why} (hint: quote it to make it text)", node.start_mark
             ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
+        for key_node, _ in (
+            node.value if isinstance(node, yaml.MappingNode) else ()
+        ):  # "!!set [1]": no mapping
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
@@ -187,7 +201,7 @@ def _walk(node: yaml.Node | None, loc: Iterable[int | str]) -> tuple[yaml.Node |
                 if k.value == part:
                     node, key_node = v, k
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node, key_node = node.value[part], None
     return node, key_node
 

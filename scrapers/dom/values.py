@@ -133,7 +133,15 @@ def to_url(value: str, base: str) -> str | None:
         value = value.split(",")[0].split()[0]  # srcset: the first candidate
     if not value or value.lower().startswith(("javascript:", "mailto:", "data:")) or value == "#":
         return None
-    return urljoin(base, value)
+    return join_url(base, value)
+
+
+def join_url(base: str, value: str) -> str | None:
+    """`value` made absolute against `base`; None when either is no URL ("http://[" raises)."""
+    try:
+        return urljoin(base, value)
+    except ValueError:
+        return None
 
 
 # Abbreviations dateutil does not know; ambiguous ones use the most common news meaning.
@@ -197,7 +205,10 @@ def to_datetime(value: str, tz: str = "UTC", fmt: str | None = None) -> str | No
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
-    return dt.isoformat(timespec="seconds")
+    try:
+        return dt.isoformat(timespec="seconds")
+    except ValueError:  # an offset of a day or more: dateutil takes "-3000", datetime does not
+        return None
 
 
 def _loose_parse(value: str) -> datetime | None:

@@ -157,7 +157,7 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
     """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
     names = [n for n in doc.head.metas.get("og:site_name", []) if n]
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
-    host = urlsplit(doc.url).hostname or ""
+    host = _host(doc.url)
     values = dict(found.values)
     headline = generic.better_headline(as_str(values.get("headline")), names, host, doc.head.title)
     if headline is None:
@@ -167,6 +167,13 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
     if "published" not in values and (when := generic.fallback_published(doc.root.root, doc.url, doc.tz)):
         values["published"] = when
     return Found(values, found.matched, found.missing)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # "http://[": no host to name the site
+        return ""
 
 
 def lead_image(

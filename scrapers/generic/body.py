@@ -116,7 +116,7 @@ class BodyGuess:
 
 
 def _attr(el: Element, name: str) -> str:
-    return el.get(name, "")[:ATTR_CHARS]
+    return str(el.get(name, ""))[:ATTR_CHARS]
 
 
 def _attrs(el: Element) -> str:

@@ -129,7 +129,10 @@ def draft_site(html: str, url: str, name: str) -> str:
     head = HeadIndex.build(root)  # the same metas and JSON-LD extraction will look in
     ld = jsonld.Index(jsonld.parse_blocks(head.jsonld))
     d = Draft()
-    host = (urlsplit(url).hostname or "example.com").removeprefix("www.")
+    try:
+        host = (urlsplit(url).hostname or "example.com").removeprefix("www.")
+    except ValueError:  # "http://[": no host to name
+        host = "example.com"
     d.add("# yaml-language-server: $schema=../schemas/site.schema.json")
     d.add(f"# Drafted by `storyline suggest` from {url}")
     d.add("# Review every selector, then record a page: storyline record URL --site " + name)

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from scrapers.dom.values import clean, element_text
+from scrapers.dom.values import clean, element_text, join_url
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -49,7 +49,7 @@ class _Teasers:
 
     def __init__(self, base_url: str, page_url: str) -> None:
         self.base_url = base_url
-        self.page = urlsplit(page_url)._replace(fragment="").geturl()
+        self.page = _without_fragment(page_url)
         self._link: dict[Element, tuple[str, str] | None] = {}
         self._first: dict[Element, tuple[str, ...]] = {}  # the first MIN_ITEMS URLs below
         self._above: dict[Element, Element | None] = {}  # element -> block_above's answer from it
@@ -66,9 +66,9 @@ class _Teasers:
         text = clean(element_text(a))
         if len(text.split()) < MIN_TITLE_WORDS and not (len(text) >= 12 and " " not in text):
             return None  # "Home", "Next", a tag: not a teaser
-        url = urljoin(self.base_url, href)
-        if urlsplit(url)._replace(fragment="").geturl() == self.page:
-            return None
+        url = join_url(self.base_url, href)
+        if url is None or _without_fragment(url) in (None, self.page):
+            return None  # no URL ("http://["), or this page's own
         return text, url
 
     def of(self, block: Element) -> list[tuple[str, str]]:
@@ -133,6 +133,13 @@ def _size(el: Element, below: list[int]) -> int:
     return 1 + sum(below)
 
 
+def _without_fragment(url: str) -> str | None:
+    try:
+        return urlsplit(url)._replace(fragment="").geturl()
+    except ValueError:
+        return None
+
+
 def _is_heading(el: Element) -> bool:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _HEADING_TAGS:
@@ -162,7 +169,7 @@ def _inside_skipped(el: Element, known: dict[Element, bool]) -> bool:
 def find_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
     """Widget blocks in document order; none inside `story` (the body container)."""
     base = root.xpath("string(//base/@href)") or page_url
-    teasers = _Teasers(urljoin(page_url, str(base)), page_url)
+    teasers = _Teasers(join_url(page_url, str(base)) or page_url, page_url)
     story_nodes = set(story.iter()) if story is not None else set()
     story_and_above = {story, *story.iterancestors()} if story is not None else set()
     skipped: dict[Element, bool] = {}
