@@ -95,8 +95,8 @@ def test_a_feed_with_malformed_entries_still_yields_its_good_ones(server: LocalS
     assert found.urls == [good, dated, server.url("/news/relative")]
     feed = server.url("/rss.xml")
     assert found.problems == [
-        f"{dated}: date 'Wed, 03 Sep 2025 09:09:00 -25:00' unreadable (offset must be a timedelta "
-        "strictly between -timedelta(hours=24) and timedelta(hours=24).); kept undated",
+        f"{dated}: date 'Wed, 03 Sep 2025 09:09:00 -25:00' unreadable (no date Storyline can read); "
+        "kept undated",
         f"http://x:99999/ (in {feed}): refused: malformed URL: Port out of range 0-65535",
         f"http://[x (in {feed}): refused: malformed URL: Invalid IPv6 URL",
         f"file:///etc/passwd (in {feed}): refused: only http and https URLs are fetched, not 'file'",

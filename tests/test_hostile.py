@@ -62,9 +62,11 @@ def escaped(text: str) -> str:
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t0 = time.perf_counter()
+    """fn's result and the CPU seconds this thread spent on it: other processes on a loaded
+    machine do not count, a regex that backtracks for seconds does."""
+    t0 = time.thread_time()
     got = fn()
-    return got, time.perf_counter() - t0
+    return got, time.thread_time() - t0
 
 
 def recorded(html: str, site: SiteSpec, valid: Callable[[Record], dict[str, Any]]) -> tuple[Record, float]:
@@ -121,7 +123,7 @@ def test_headline_patterns_are_linear(fill: str) -> None:
 def test_a_title_at_the_length_limit_is_cleaned_quickly(fill: str) -> None:
     title = (HEADLINE + fill * headline.MAX_TITLE)[: headline.MAX_TITLE - 10] + " | Example"
     got, seconds = timed(lambda: headline.better_headline(title, ["Example"], "www.example.com", title))
-    assert seconds < 0.1
+    assert seconds < 0.5
     assert got is not None and got.startswith(HEADLINE) and not got.endswith("Example")
 
 

@@ -107,7 +107,10 @@ class SiteRegistry:
 
     def for_url(self, url: str) -> SiteSpec | None:
         """The site whose domain (or a parent domain) matches the URL's host, most specific first."""
-        host = (urlsplit(url).hostname or "").lower()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:  # "http://[": no host to match; the URL policy refuses it later
+            return None
         best: tuple[int, SiteSpec] | None = None
         for site in self._by_name.values():
             for d in site.domains:

@@ -117,13 +117,12 @@ def _date(raw: str, url: str, on_problem: OnProblem | None) -> str | None:
     if not raw:
         return None
     try:
-        return to_datetime(raw)
+        when, why = to_datetime(raw), "no date Storyline can read"
     except (ValueError, OverflowError) as exc:  # e.g. an offset of -25:00
-        if on_problem is not None:
-            on_problem(
-                "unreadable date", f"{_short(url)}: date {raw[:60]!r} unreadable ({exc}); kept undated"
-            )
-        return None
+        when, why = None, str(exc)
+    if when is None and on_problem is not None:
+        on_problem("unreadable date", f"{_short(url)}: date {raw[:60]!r} unreadable ({why}); kept undated")
+    return when
 
 
 def parse_feed(data: bytes, on_problem: OnProblem | None = None) -> list[Entry]:

@@ -129,10 +129,12 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
 
 def judge_and_extract(page: SeenPage, site: SiteSpec) -> Extraction:
     """Steps 3 and 4 on one parse of the page: raises PageError, never anything else."""
-    doc = parse_html(page.html)
-    judge(page, doc, site)
     try:
+        doc = parse_html(page.html)
+        judge(page, doc, site)
         return extract(doc, page.final_url, site)
+    except PageError:
+        raise
     except Exception as exc:  # a bug must not lose the page: it becomes its record
         raise PageError(
             "content",
