@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from playwright.sync_api import Playwright
 
+from localserver import LocalServer, guard_connections
 from scrapers.browser.locate import find_chromium, launch_args
 from scrapers.browser.renderer import Renderer
 from scrapers.demo.server import DemoServer
@@ -92,3 +93,16 @@ def valid(record_validator: jsonschema.Draft202012Validator) -> Any:
         return data
 
     return check
+
+
+@pytest.fixture
+def attempts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Connections to anything but loopback fail, and are listed here (tests of the fetcher)."""
+    return guard_connections(monkeypatch)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A local HTTP server on a free loopback port whose answers a test sets per path."""
+    with LocalServer() as s:
+        yield s

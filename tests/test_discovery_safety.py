@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localserver import LocalServer, drip, guard_connections, run_async, stub_resolver, text
+from localserver import LocalServer, drip, run_async, stub_resolver, text
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec
@@ -31,15 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
 
-@pytest.fixture(autouse=True)
-def attempts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
+# Every test here: no connection but to loopback (`attempts` lists the others tried).
+pytestmark = pytest.mark.usefixtures("attempts")
 
 
 async def no_render(url: str, cfg: RenderSpec, site: SiteSpec) -> RenderedPage:

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ from localserver import (
     LocalServer,
     drip,
     free_port,
-    guard_connections,
     hang,
     redirect,
     run_async,
@@ -46,15 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 XML = b"<?xml version='1.0'?><urlset><url><loc>http://127.0.0.1/a</loc></url></urlset>"
 
 
-@pytest.fixture(autouse=True)
-def attempts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
+# Every test here: no connection but to loopback (`attempts` lists the others tried).
+pytestmark = pytest.mark.usefixtures("attempts")
 
 
 def get(url: str, policy: UrlPolicy, **kw: Any) -> bytes:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from localserver import (
     LocalServer,
     free_port,
-    guard_connections,
     hang,
     redirect,
     run_async,
@@ -36,15 +34,8 @@ Disallow: /
 """
 
 
-@pytest.fixture(autouse=True)
-def attempts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    return guard_connections(monkeypatch)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
+# Every test here: no connection but to loopback (`attempts` lists the others tried).
+pytestmark = pytest.mark.usefixtures("attempts")
 
 
 def verdicts(robots: RobotsPolicy, urls: list[str]) -> list[float | str]:
