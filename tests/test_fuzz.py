@@ -226,7 +226,7 @@ class TestConfigFiles:
     ) -> None:
         read(data.draw(texts | yaml_like))
 
-    @fuzz(500)
+    @fuzz(300)
     @given(data=st.data())
     def test_arbitrary_structures(
         self, read: Callable[[str], Any], keys: list[str], files: list[Path], data: Any
@@ -240,7 +240,7 @@ class TestConfigFiles:
     ) -> None:
         read(data.draw(mutated(files) | replaced(files, keys)))
 
-    @fuzz(150)
+    @fuzz(100)
     @given(data=st.data())
     def test_bombs_deep_and_huge(
         self, read: Callable[[str], Any], keys: list[str], files: list[Path], data: Any
@@ -515,7 +515,7 @@ def html_pages(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.parametrize("spec", SITES, ids=[s.site for s in SITES])
-@fuzz(250)
+@fuzz(200)
 @given(
     html=html_pages(),
     url=st.sampled_from(
@@ -565,7 +565,7 @@ def test_dates_urls_and_numbers(value: str, tz: str, fmt: str | None) -> None:
     assert to_int(value) is None or isinstance(to_int(value), int)
 
 
-@fuzz(600)
+@fuzz(400)
 @given(
     blocks=st.lists(texts | json_values.map(json.dumps) | articles.map(json.dumps), max_size=4),
     path=st.sampled_from(
