@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -24,6 +25,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from conftest import ROOT
 from scrapers.config.jobspec import JobSpec, load_job
@@ -41,6 +43,9 @@ from scrapers.pipeline.page import SeenPage, process_saved
 
 T = TypeVar("T")
 SCALE = int(os.environ.get("STORYLINE_FUZZ_SCALE", "1"))
+# Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis even with no database:
+# in the temporary directory instead, so a run leaves the checkout as it found it.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "storyline-hypothesis")
 settings.register_profile(
     "storyline-fuzz",
     database=None,  # nothing written into the checkout
