@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -24,6 +25,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from conftest import ROOT
 from scrapers.config.jobspec import JobSpec, load_job
@@ -41,6 +43,9 @@ from scrapers.pipeline.page import SeenPage, process_saved
 
 T = TypeVar("T")
 SCALE = int(os.environ.get("STORYLINE_FUZZ_SCALE", "1"))
+# Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis even with no database:
+# in the temporary directory instead, so a run leaves the checkout as it found it.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "storyline-hypothesis")
 settings.register_profile(
     "storyline-fuzz",
     database=None,  # nothing written into the checkout
@@ -226,7 +231,7 @@ class TestConfigFiles:
     ) -> None:
         read(data.draw(texts | yaml_like))
 
-    @fuzz(500)
+    @fuzz(300)
     @given(data=st.data())
     def test_arbitrary_structures(
         self, read: Callable[[str], Any], keys: list[str], files: list[Path], data: Any
@@ -240,7 +245,7 @@ class TestConfigFiles:
     ) -> None:
         read(data.draw(mutated(files) | replaced(files, keys)))
 
-    @fuzz(150)
+    @fuzz(100)
     @given(data=st.data())
     def test_bombs_deep_and_huge(
         self, read: Callable[[str], Any], keys: list[str], files: list[Path], data: Any
@@ -515,7 +520,7 @@ def html_pages(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.parametrize("spec", SITES, ids=[s.site for s in SITES])
-@fuzz(250)
+@fuzz(200)
 @given(
     html=html_pages(),
     url=st.sampled_from(
@@ -565,7 +570,7 @@ def test_dates_urls_and_numbers(value: str, tz: str, fmt: str | None) -> None:
     assert to_int(value) is None or isinstance(to_int(value), int)
 
 
-@fuzz(600)
+@fuzz(400)
 @given(
     blocks=st.lists(texts | json_values.map(json.dumps) | articles.map(json.dumps), max_size=4),
     path=st.sampled_from(

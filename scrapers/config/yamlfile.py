@@ -102,9 +102,8 @@ class _Loader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in (
-            node.value if isinstance(node, yaml.MappingNode) else ()
-        ):  # "!!set [1]": no mapping
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []  # "!!set [1]": super() says
+        for key_node, _ in pairs:
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
