@@ -356,3 +356,25 @@ def test_scrape_with_a_broken_site_file_exits_2_naming_it(
     assert code == 2
     err = capsys.readouterr().err
     assert "broken.yaml:6:" in err and "invalid CSS selector" in err
+
+
+def test_two_files_for_one_name_or_one_domain_are_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def site(name: str, domains: str) -> str:
+        return f"site: {name}\ndomains: [{domains}]\nstory:\n  headline: h1\n  body:\n    paragraphs: p\n"
+
+    (tmp_path / "a.yaml").write_text(site("alpha", "news.example, other.example"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(site("beta", "sport.example, news.example"), encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(site("alpha", "third.example"), encoding="utf-8")
+    with pytest.raises(SiteFileError) as raised:
+        SiteRegistry.from_dir(tmp_path)
+    got = sorted(str(p) for p in raised.value.problems)
+    assert got == [
+        f"{tmp_path / 'b.yaml'}:2:26: domains: 'news.example' is also claimed by {tmp_path / 'a.yaml'} "
+        "(hint: one file per domain; a subdomain of its own may go to another file)",
+        f"{tmp_path / 'c.yaml'}:1:1: site: 'alpha' is also the name in {tmp_path / 'a.yaml'}",
+    ]
+    assert main(["check", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'b.yaml'}:2:26: domains:" in err and f"{tmp_path / 'c.yaml'}:1:1: site:" in err

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from scrapers.cli.common import EXIT_CONFIG, EXIT_OK, FORMATTER, SubParsers
-from scrapers.config.sitefiles import SiteFileError, default_selectors_dir, load_site_file, site_files
+from scrapers.config.sitefiles import (
+    SiteFileError,
+    clashes,
+    default_selectors_dir,
+    load_site_file,
+    site_files,
+)
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -28,6 +34,7 @@ def handle(args: argparse.Namespace) -> int:
     paths = args.paths or [args.selectors or default_selectors_dir()]
     bad = 0
     files = list(site_files(paths))
+    loaded = []
     for f in files:
         try:
             site = load_site_file(f)
@@ -35,8 +42,12 @@ def handle(args: argparse.Namespace) -> int:
             bad += 1
             print(exc, file=sys.stderr)
             continue
+        loaded.append((f, site))
         print(f"ok  {f}  (site {site.site}, {len(site.widgets)} widgets)")
     if not files:
         print(f"error: no site files under {', '.join(map(str, paths))}", file=sys.stderr)
         return EXIT_CONFIG
+    for problem in clashes(loaded):  # one file would shadow the other
+        bad += 1
+        print(problem, file=sys.stderr)
     return EXIT_CONFIG if bad else EXIT_OK

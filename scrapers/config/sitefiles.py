@@ -21,6 +21,7 @@ __all__ = [
     "SiteFileError",
     "SiteRegistry",
     "UnknownSiteError",
+    "clashes",
     "load_site_file",
     "parse_site_text",
 ]
@@ -64,6 +65,50 @@ def site_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
+def _line_of(path: Path, pattern: str) -> tuple[int, int]:
+    """(line, column) of the first line matching `pattern` in the file, else (1, 1)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1, 1
+    for n, line in enumerate(lines, 1):
+        if found := re.search(pattern, line):
+            return n, found.start() + 1
+    return 1, 1
+
+
+def clashes(loaded: Iterable[tuple[Path, SiteSpec]]) -> list[Problem]:
+    """Two files with one `site:` name, or one domain claimed by two files: one would silently
+    shadow the other, so both are problems of the later file."""
+    problems: list[Problem] = []
+    names: dict[str, Path] = {}
+    domains: dict[str, tuple[Path, str]] = {}
+    for path, site in loaded:
+        if site.site in names:
+            line, col = _line_of(path, r"^site\s*:")
+            problems.append(
+                Problem(str(path), line, col, "site", f"{site.site!r} is also the name in {names[site.site]}")
+            )
+        names.setdefault(site.site, path)
+        for domain in site.domains:
+            key = domain.lower().rstrip(".")
+            if key in domains and domains[key][1] != site.site:
+                line, col = _line_of(path, re.escape(domain))
+                other = domains[key][0]
+                problems.append(
+                    Problem(
+                        str(path),
+                        line,
+                        col,
+                        "domains",
+                        f"{domain!r} is also claimed by {other} (hint: one file per domain; "
+                        "a subdomain of its own may go to another file)",
+                    )
+                )
+            domains.setdefault(key, (path, site.site))
+    return problems
+
+
 class SiteRegistry:
     """The site files of one directory, found by name or by a URL's host."""
 
@@ -76,15 +121,17 @@ class SiteRegistry:
     def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
         """Load every site file; raises SiteFileError with every broken file's problems."""
         directory = directory or default_selectors_dir()
-        sites, problems = [], []
+        loaded: list[tuple[Path, SiteSpec]] = []
+        problems: list[Problem] = []
         for f in site_files([directory]) if directory.is_dir() else []:
             try:
-                sites.append(load_site_file(f))
+                loaded.append((f, load_site_file(f)))
             except SiteFileError as exc:
                 problems.extend(exc.problems)
+        problems += clashes(loaded)
         if problems:
             raise SiteFileError(problems)
-        return cls(sites)
+        return cls(site for _, site in loaded)
 
     @property
     def names(self) -> list[str]:
