@@ -125,6 +125,7 @@ def test_required_action_that_never_succeeds_is_a_timeout_within_budget(
     assert rec["status"] == "error" and rec["error"]["kind"] == "timeout"
     assert rec["error"]["attempts"] == 2
     assert "h1.never-there" in rec["error"]["message"]
+    assert "(site file 'demo-news', domains " in rec["error"]["message"]  # which file set the wait
     assert rec["timings_ms"]["render"] < 2 * 2500 + 8000  # two budgets plus at most the backoff
 
 

@@ -124,7 +124,11 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
             **where,
         )
     if page.not_ready:
-        raise PageError("timeout", page.not_ready, render_ms=page.render_ms, **where)
+        # Name the site file: a user who did not choose it learns which one set the wait.
+        whose = (
+            f" (site file {site.site!r}, domains {', '.join(site.domains)})" if site.site != "generic" else ""
+        )
+        raise PageError("timeout", page.not_ready + whose, render_ms=page.render_ms, **where)
 
 
 def judge_and_extract(page: SeenPage, site: SiteSpec) -> Extraction:
