@@ -7,16 +7,13 @@ through host names a resolver stub maps to them, and the guard refuses them befo
 from __future__ import annotations
 
 import ipaddress
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from conftest import BrowserSession
 from faultserver import FaultServer
+from localserver import LocalServer, redirect, text
 from scrapers.config.sitefiles import generic_site
 from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import PageError
@@ -24,6 +21,7 @@ from scrapers.net.scope import Refused, UrlPolicy, address_problem
 from scrapers.output.record import Record
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 
+HTML = "text/html; charset=utf-8"
 MAPPED = {
     "metadata.test": ["169.254.169.254"],
     "intranet.test": ["10.0.0.7"],
@@ -101,14 +99,21 @@ class TwoServers:
     """The page's own server, and a second one outside the job's scope that must never be hit."""
 
     def __init__(self) -> None:
-        self.hits: Counter[str] = Counter()
-        self.agents: list[str] = []
-        self.own = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=True))
-        self.other = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(own=False))
+        self.other = LocalServer({"/secret": text("<h1>internal</h1>", HTML)})
+        self.own = LocalServer({"/": text(self.page(), HTML)})
 
     def url(self, path: str, own: bool = True) -> str:
-        server = self.own if own else self.other
-        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+        return (self.own if own else self.other).url(path)
+
+    def redirecting(self, location: str) -> str:
+        """A URL of the own server that redirects to `location`."""
+        path = f"/to?{location}"
+        self.own.routes[path] = redirect(location)
+        return self.own.url(path)
+
+    @property
+    def other_hits(self) -> int:
+        return sum(self.other.hits.values())
 
     def page(self) -> str:
         other = self.url("/secret", own=False)
@@ -126,39 +131,14 @@ class TwoServers:
             f"<script>{script}</script></body></html>"
         )
 
-    def _handler(self, own: bool) -> type[BaseHTTPRequestHandler]:
-        servers = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                servers.hits["own" if own else "other"] += 1
-                servers.agents.append(self.headers.get("User-Agent", ""))
-                if own and self.path.startswith("/to?"):
-                    self.send_response(302)
-                    self.send_header("Location", self.path.split("?", 1)[1])
-                    self.end_headers()
-                    return
-                body = (servers.page() if own else "<h1>internal</h1>").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
-
     def __enter__(self) -> TwoServers:
-        for server in (self.own, self.other):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.own.__enter__()
+        self.other.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in (self.own, self.other):
-            server.shutdown()
-            server.server_close()
+        self.own.__exit__(*exc)
+        self.other.__exit__(*exc)
 
 
 @pytest.fixture
@@ -192,11 +172,11 @@ def test_the_browser_never_reaches_what_the_policy_refuses(
     # and of a name mapped to 10.0.0.7
     assert page.blocked_requests == 5
     redirects = {
-        "second server": servers.url("/to?" + servers.url("/secret", own=False)),
-        "metadata name": servers.url("/to?http://metadata.test/latest/meta-data/"),
-        "metadata address": servers.url("/to?https://169.254.169.254/latest/"),
-        "private name": servers.url("/to?http://intranet.test:8500/"),
-        "file": servers.url("/to?file:///etc/passwd"),
+        "second server": servers.redirecting(servers.url("/secret", own=False)),
+        "metadata name": servers.redirecting("http://metadata.test/latest/meta-data/"),
+        "metadata address": servers.redirecting("https://169.254.169.254/latest/"),
+        "private name": servers.redirecting("http://intranet.test:8500/"),
+        "file": servers.redirecting("file:///etc/passwd"),
     }
     records = _scrape(browser_session, servers, list(redirects.values()), _site())
     kinds = {
@@ -210,9 +190,10 @@ def test_the_browser_never_reaches_what_the_policy_refuses(
         "private name": "blocked_address",
         "file": "offsite",
     }
-    assert servers.hits["other"] == 0
+    assert servers.other_hits == 0
     # The browser's own User-Agent, naming Storyline after it
-    assert servers.agents and all("Chrome/" in a and "Storyline/" in a for a in servers.agents)
+    agents = servers.own.agents
+    assert agents and all("Chrome/" in a and "Storyline/" in a for a in agents)
 
 
 @pytest.mark.browser
@@ -223,7 +204,7 @@ def test_urls_outside_the_scope_are_never_loaded(
     records = _scrape(browser_session, servers, urls, _site())
     assert [r.error.kind if r.error else r.status for r in records] == ["offsite"] * 3 + ["ok"]
     assert "outside the job's scope" in (records[2].error.message if records[2].error else "")
-    assert servers.hits["other"] == 0
+    assert servers.other_hits == 0
 
 
 @pytest.mark.browser
