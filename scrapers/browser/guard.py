@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from scrapers.net.scope import Refused, UrlPolicy
+from scrapers.net.scope import Refused, UrlPolicy, host_port
 
 HEAD_LIMIT = 64 * 1024  # request and response heads; Chromium's own limit is lower
 HEAD_TIMEOUT_S = 30
@@ -70,10 +70,9 @@ def _target(method: str, target: str) -> tuple[str, str, int]:
         if not host or not port.isdigit():
             raise ValueError(f"bad CONNECT target {target!r}")
         return f"https://{target}/", host, int(port)
-    parts = urlsplit(target)
-    if parts.scheme != "http" or not parts.hostname:
+    if urlsplit(target).scheme != "http":
         raise ValueError(f"not an absolute http URL: {target[:200]!r}")
-    return target, parts.hostname, parts.port or 80
+    return target, *host_port(target)
 
 
 def _forward_head(head: list[str], method: str, target: str) -> bytes:
@@ -150,15 +149,13 @@ class Guard:
     def refused(self, url: str) -> Refused | None:
         """The refusal of this URL's host and port, if the guard refused it."""
         try:
-            parts = urlsplit(url)
-            host, port = (parts.hostname or ""), parts.port or (443 if parts.scheme == "https" else 80)
+            where = host_port(url)
         except ValueError:
             return None
-        for r in self.refusals:
+        for refusal in self.refusals:
             try:
-                rp = urlsplit(r.url)
-                if (rp.hostname or "") == host and (rp.port or (443 if rp.scheme == "https" else 80)) == port:
-                    return r
+                if host_port(refusal.url) == where:
+                    return refusal
             except ValueError:
                 continue
         return None
