@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from scrapers.config.fieldspec import _SITE_ID
 from scrapers.config.renderspec import ACTION_KEYS
 from scrapers.config.sitespec import SiteSpec
-from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
+from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model, position
 
 # A site file's problems are config-file problems; the old name stays for readers of the API.
 SiteFileError = ConfigFileError
@@ -65,16 +65,11 @@ def site_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def _line_of(path: Path, pattern: str) -> tuple[int, int]:
-    """(line, column) of the first line matching `pattern` in the file, else (1, 1)."""
+def _position(path: Path, loc: tuple[int | str, ...], *, key: bool = False) -> tuple[int, int]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return position(path.read_text(encoding="utf-8"), loc, key=key)
     except (OSError, UnicodeDecodeError):
         return 1, 1
-    for n, line in enumerate(lines, 1):
-        if found := re.search(pattern, line):
-            return n, found.start() + 1
-    return 1, 1
 
 
 def clashes(loaded: Iterable[tuple[Path, SiteSpec]]) -> list[Problem]:
@@ -85,15 +80,15 @@ def clashes(loaded: Iterable[tuple[Path, SiteSpec]]) -> list[Problem]:
     domains: dict[str, tuple[Path, str]] = {}
     for path, site in loaded:
         if site.site in names:
-            line, col = _line_of(path, r"^site\s*:")
+            line, col = _position(path, ("site",), key=True)
             problems.append(
                 Problem(str(path), line, col, "site", f"{site.site!r} is also the name in {names[site.site]}")
             )
         names.setdefault(site.site, path)
-        for domain in site.domains:
+        for n, domain in enumerate(site.domains):
             key = domain.lower().rstrip(".")
             if key in domains and domains[key][1] != site.site:
-                line, col = _line_of(path, re.escape(domain))
+                line, col = _position(path, ("domains", n))
                 other = domains[key][0]
                 problems.append(
                     Problem(

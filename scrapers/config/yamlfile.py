@@ -205,6 +205,22 @@ def _walk(node: yaml.Node | None, loc: Iterable[int | str]) -> tuple[yaml.Node |
     return node, key_node
 
 
+def position(text: str, loc: tuple[int | str, ...], *, key: bool = False) -> tuple[int, int]:
+    """Line and column (from 1) of the value at `loc` in a YAML document (of its key, with `key`):
+    for problems found after loading, such as two files claiming one domain. (1, 1) when the
+    document cannot be read."""
+    loader = _Loader(text)
+    try:
+        node, key_node = _walk(loader.get_single_node(), loc)
+    except (yaml.YAMLError, RecursionError):
+        return 1, 1
+    finally:
+        loader.dispose()
+    mark_node = key_node if key and key_node is not None else node
+    mark = mark_node.start_mark if mark_node is not None else None
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+
 def _field_name(loc: Iterable[int | str], tags: tuple[str, ...]) -> str:
     out = ""
     for part in loc:
