@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -39,7 +40,7 @@ class AddressBook:
     policy: UrlPolicy
     _known: dict[tuple[str, int], tuple[float, list[str]]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def direct(self) -> str | None:
         """Chromium's proxy bypass list: the named origins, whose requests need no check (they
         may reach any address) and go straight to their server; None when nothing needs the
