@@ -60,7 +60,8 @@ def pipeline_options(job: JobSpec, policy: UrlPolicy | None = None) -> PipelineO
         obey_robots=polite.obey_robots,
         user_agent=polite.agent,
         page_budget_ms=job.page_budget_ms,
-        # Chromium's own user agent unless the job names one (a site file's render.user_agent wins).
+        # The job's User-Agent if it names one, else Chromium's own plus the Storyline token
+        # (a site file's render.user_agent wins over both).
         browser_user_agent=polite.user_agent,
         min_delay_ms=polite.min_delay_ms,
     )
