@@ -11,8 +11,10 @@ import struct
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from localserver import ThreadedServer
 
 
 def article(title: str, extra_head: str = "", extra_body: str = "") -> str:
@@ -116,33 +118,20 @@ FAULTS: dict[str, tuple[str, str | None]] = {
 }
 
 
-class FaultServer:
+class FaultServer(ThreadedServer):
     def __init__(self, huge_nodes: int = 20000) -> None:
         self.hits: Counter[str] = Counter()
         self.agents: dict[str, str] = {}  # path -> the User-Agent that last asked for it
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.huge_nodes = huge_nodes
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign,assignment]  # resets are the point
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def url(self, fault: str, n: int | str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self._httpd.server_address[1]}/f/{fault}/{n}"
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        return f"http://{host}:{self.port}/f/{fault}/{n}"
 
     def _count(self, path: str) -> int:
         with self._lock:
@@ -223,7 +212,7 @@ class FaultServer:
                 self.send(500, "oops") if n == 1 else self.send(200, article(title))
 
             def fault_hang(self, title: str, n: int) -> None:
-                server._stop.wait(60)
+                server.stop.wait(60)
 
             def fault_reset(self, title: str, n: int) -> None:
                 # SO_LINGER 0 makes close() send RST instead of FIN.
@@ -238,7 +227,7 @@ class FaultServer:
                 self.end_headers()
                 deadline = time.monotonic() + 60
                 try:
-                    while time.monotonic() < deadline and not server._stop.is_set():
+                    while time.monotonic() < deadline and not server.stop.is_set():
                         self.wfile.write(b" ")
                         self.wfile.flush()
                         time.sleep(0.3)

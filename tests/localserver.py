@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import pytest
 
@@ -26,32 +26,22 @@ Reply = tuple[int, dict[str, str], bytes]
 Route = Reply | Callable[[BaseHTTPRequestHandler], Reply | None]
 
 
-class LocalServer:
-    def __init__(self, routes: dict[str, Route] | None = None, tls: ssl.SSLContext | None = None) -> None:
-        self.routes: dict[str, Route] = dict(routes or {})
-        self.hits: Counter[str] = Counter()
-        self.hosts: list[str] = []  # the Host header of each request
-        self.agents: list[str] = []  # the User-Agent of each request
-        self.closed_at: list[float] = []  # when a dripping reply found its client gone
+class ThreadedServer:
+    """A threaded HTTP server on a free loopback port: serving inside `with`, stopped at its end
+    (`stop` is set first, so replies that wait or drip can end)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self.stop = threading.Event()
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign,assignment]  # clients that give up are the point
-        self.scheme = "http"
-        if tls is not None:
-            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
-            self.scheme = "https"
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign,assignment]  # clients that give up, resets: the point
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"{self.scheme}://{host}:{self.port}{path}"
-
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -59,6 +49,24 @@ class LocalServer:
         self.stop.set()
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class LocalServer(ThreadedServer):
+    def __init__(self, routes: dict[str, Route] | None = None, tls: ssl.SSLContext | None = None) -> None:
+        self.routes: dict[str, Route] = dict(routes or {})
+        self.hits: Counter[str] = Counter()
+        self.hosts: list[str] = []  # the Host header of each request
+        self.agents: list[str] = []  # the User-Agent of each request
+        self.closed_at: list[float] = []  # when a dripping reply found its client gone
+        self._lock = threading.Lock()
+        super().__init__(self._handler())
+        self.scheme = "http"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
