@@ -106,6 +106,21 @@ class NdjsonSink:
             )
 
 
+class NullSink(NdjsonSink):
+    """A run's records go only to its `on_record` callback (the Python API's iterators)."""
+
+    def __enter__(self) -> NullSink:
+        return self
+
+    def write(self, rec: Record) -> None:
+        self.count += 1
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+
 def output_sink(out: Path | None, *, resume: bool = False, force: bool = False) -> NdjsonSink:
     """The sink for a run's output `out` (None: standard output).
 

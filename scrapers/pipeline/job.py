@@ -22,7 +22,7 @@ from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, prepare_resume
-from scrapers.output.sink import output_sink
+from scrapers.output.sink import NullSink, output_sink
 from scrapers.pipeline.discover import Discoverer
 from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
@@ -79,6 +79,11 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) 
             loop.remove_signal_handler(sig)
 
 
+@contextlib.contextmanager
+def _no_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> Iterator[None]:
+    yield
+
+
 def _resume_state(out: Path) -> ResumeState:
     state = prepare_resume(out)
     log.info(
@@ -102,13 +107,17 @@ async def run_job(
     headed: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
+    write: bool = True,
+    handle_signals: bool = True,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
     An existing `out` is replaced only once the run has records for it (`output_sink`), unless
-    `force`; `resume` continues the last run's file."""
+    `force`; `resume` continues the last run's file. `write=False` writes nothing (records reach
+    only `on_record`); `handle_signals=False` leaves SIGINT/SIGTERM to the caller (a library
+    must not take them over, and only the main thread may)."""
     started_at, t0 = now_utc(), time.monotonic()
-    sink = output_sink(out, resume=resume, force=force)
+    sink = output_sink(out, resume=resume, force=force) if write else NullSink()
     state = _resume_state(sink.path) if resume and sink.path is not None else None
     summary = Summary()
     async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
@@ -119,7 +128,8 @@ async def run_job(
                 registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, on_record, summary
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
-            with _stop_on_signals(asyncio.get_running_loop(), runner.stop):
+            signals = _stop_on_signals if handle_signals else _no_signals
+            with signals(asyncio.get_running_loop(), runner.stop):
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),
@@ -146,7 +156,7 @@ async def run_job(
             discovery_problems=discovery.problems,
             browser={"version": renderer.version, "launches": renderer.launches},
         )
-    if out is not None:
+    if out is not None and write:
         write_atomic(summary_path(out), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
     return JobResult(report, runner.interrupted)
