@@ -21,18 +21,32 @@ HTML = """<html lang="en"><head><title>T</title>
 <div class="article-body"><p>One.</p><p>Two.</p></div></article></body></html>"""
 
 
+def test_a_local_server_that_is_not_the_demo_gets_generic_extraction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], valid: Any
+) -> None:
+    """The demo's site file claims its own port (8765) only: a user's local test server on
+    another port is not taken for the demo (whose wait_for would time out on every page)."""
+    page = tmp_path / "p.html"
+    page.write_text(HTML, encoding="utf-8")
+    for url in ("http://127.0.0.1:8000/news/x", "http://localhost:3000/news/x", "http://127.0.0.1/news/x"):
+        assert main(["extract", str(page), "--url", url]) == 0
+        rec = valid(capsys.readouterr().out)
+        assert rec["site"] is None and rec["extractor"] == "generic", url
+        assert rec["story"]["headline"] == "From JSON-LD"
+
+
 def test_extract_uses_the_site_file_matching_the_domain(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], valid: Any
 ) -> None:
     page = tmp_path / "p.html"
     page.write_text(HTML, encoding="utf-8")
-    assert main(["extract", str(page), "--url", "http://127.0.0.1:8000/news/x"]) == 0
+    assert main(["extract", str(page), "--url", "http://127.0.0.1:8765/news/x"]) == 0
     rec = valid(capsys.readouterr().out)
     assert rec["site"] == "demo-news" and rec["extractor"] == "selectors"
     assert rec["story"]["headline"] == "Demo headline"
     assert rec["story"]["text"] == "One.\n\nTwo."
 
-    assert main(["extract", str(page), "--url", "http://127.0.0.1:8000/news/x", "--site", "generic"]) == 0
+    assert main(["extract", str(page), "--url", "http://127.0.0.1:8765/news/x", "--site", "generic"]) == 0
     rec = valid(capsys.readouterr().out)
     assert rec["extractor"] == "generic" and rec["story"]["headline"] == "From JSON-LD"
 
@@ -45,8 +59,8 @@ def test_extract_batch_keeps_order_and_records_failures(
 ) -> None:
     (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
     lines = [
-        {"path": "a.html", "url": "http://127.0.0.1:8000/news/a"},
-        {"path": "missing.html", "url": "http://127.0.0.1:8000/news/b"},
+        {"path": "a.html", "url": "http://127.0.0.1:8765/news/a"},
+        {"path": "missing.html", "url": "http://127.0.0.1:8765/news/b"},
         {"path": str(tmp_path / "a.html"), "url": "https://unknown.example/c"},
     ]
     batch = tmp_path / "batch.ndjson"
@@ -148,7 +162,7 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> No
 
 
 def test_extract_reads_standard_input_and_version_is_printed(valid: Any) -> None:
-    proc = _cli("extract", "-", "--url", "http://127.0.0.1:8000/news/x", stdin=HTML)
+    proc = _cli("extract", "-", "--url", "http://127.0.0.1:8765/news/x", stdin=HTML)
     assert proc.returncode == 0, proc.stderr
     assert valid(proc.stdout)["story"]["headline"] == "Demo headline"
     version = _cli("--version")

@@ -136,6 +136,21 @@ def test_job_file_errors_name_file_and_line(tmp_path: Path) -> None:
         load_job(job)
 
 
+def test_job_file_errors_say_job_file_and_point_to_the_job_docs(tmp_path: Path) -> None:
+    job = tmp_path / "job.yaml"
+    job.write_text("")
+    with pytest.raises(ConfigFileError) as info:
+        load_job(job)
+    assert str(info.value) == (
+        f"{job}:1:1: a job file must be a YAML mapping; it is empty (hint: see docs/jobs.md)"
+    )
+    job.write_text("start:\n  urls: [https://n.example/a]\npoliteness:\n  concurrency: many\n")
+    with pytest.raises(ConfigFileError) as info:
+        load_job(job)
+    assert str(info.value).startswith(f"{job}:4:16:") and "docs/jobs.md" in str(info.value)
+    assert "site-files.md" not in str(info.value)
+
+
 def test_bundled_job_files_are_valid() -> None:
     jobs = sorted((Path(__file__).resolve().parents[1] / "jobs").glob("*.yaml"))
     assert jobs, "the README and --help point at jobs/demo.yaml"

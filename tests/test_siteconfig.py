@@ -80,6 +80,20 @@ def test_registry_matches_domains_and_subdomains() -> None:
     assert registry.get("generic").site == "generic"
 
 
+def test_a_host_port_domain_claims_that_port_only() -> None:
+    text = "site: {name}\ndomains: [{domains}]\nstory: {{headline: h1, body: {{paragraphs: article p}}}}\n"
+    local = parse_site_text(text.format(name="local", domains='"127.0.0.1:8765", news.test'), "l.yaml")
+    wide = parse_site_text(text.format(name="wide", domains="127.0.0.1"), "w.yaml")
+    registry = SiteRegistry([local, wide])
+    assert registry.choose("http://127.0.0.1:8765/a").site == "local"  # the port beats the bare host
+    assert registry.choose("http://127.0.0.1:8000/a").site == "wide"
+    assert SiteRegistry([local]).choose("http://127.0.0.1:8000/a").site == "generic"
+    assert SiteRegistry([local]).choose("http://sub.127.0.0.1:8765/a").site == "generic"
+    for bad in ('"127.0.0.1:99999"', '"127.0.0.1:http"', '"a:b:1"'):
+        with pytest.raises(SiteFileError, match="must be a host name, or HOST:PORT"):
+            parse_site_text(text.format(name="bad", domains=bad), "b.yaml")
+
+
 # (name, file text, line the error must point at, words the message must contain)
 BAD_FILES = [
     (

@@ -32,7 +32,7 @@ def add_parser(sub: SubParsers) -> None:
 def handle(args: argparse.Namespace) -> int:
     sites = registry(args)
     sites.get("demo-news")
-    with DemoServer() as server:
+    with DemoServer.on_demo_port() as server:
         print(
             f"demo site running at {server.base_url}/; discovering articles from its home page…",
             file=sys.stderr,

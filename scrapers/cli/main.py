@@ -17,6 +17,7 @@ from scrapers.cli import check, demo, extract, record, replay, run, scrape, sugg
 from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, UsageError
 from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
 from scrapers.output import logs
+from scrapers.output.state import StateError
 
 COMMANDS: tuple[ModuleType, ...] = (extract, scrape, check, run, demo, record, replay, suggest)
 _FMT = FORMATTER
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (UnknownSiteError, BrowserNotFoundError) as exc:
+    except (UnknownSiteError, BrowserNotFoundError, StateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except PlaywrightError as exc:  # the browser would not start; pages already done are written

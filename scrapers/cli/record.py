@@ -37,7 +37,7 @@ def add_parser(sub: SubParsers) -> None:
         "the values of secret query parameters (token, key, sig, ...) are scrubbed from it.\n"
         "See docs/recordings.md.",
         epilog="examples:\n"
-        "  storyline record http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
+        "  storyline record http://127.0.0.1:8765/news/putin-kim-jong-un-meet-in-beijing\n"
         "  storyline record https://news.example.com/a/1 --site example --name front-story\n"
         "  storyline record https://news.example.com/a/1 --html saved/a1.html --site example\n"
         "  storyline record URL --clock 2026-11-27T06:00:00Z",

@@ -28,9 +28,11 @@ from scrapers.cli.common import (
     registry,
 )
 from scrapers.cli.console import Progress, quiet_driver_loss
-from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, load_job
+from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.output.state import state_path
 from scrapers.pipeline.job import JobResult, run_job, summary_path
+from scrapers.pipeline.stats import DEFAULT_INTERVAL_S
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -46,7 +48,7 @@ def add_parser(sub: SubParsers) -> None:
         epilog="examples:\n"
         "  storyline run jobs/demo.yaml\n"
         "  storyline run jobs/demo.yaml --resume\n"
-        "  storyline run --site demo-news --url http://127.0.0.1:8000/news/a --out out/a.ndjson\n"
+        "  storyline run --site demo-news --url http://127.0.0.1:8765/news/a --out out/a.ndjson\n"
         "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
     )
     rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
@@ -71,6 +73,18 @@ def add_parser(sub: SubParsers) -> None:
         action="store_true",
         help="truncate an existing OUT at the start (default: keep it until the run has records, "
         "writing OUT.partial meanwhile; see docs/jobs.md)",
+    )
+    rn.add_argument(
+        "--full",
+        action="store_true",
+        help="scrape every page, also those the job's state store knows (it still learns this run's)",
+    )
+    rn.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="the state store (SQLite) of an incremental run (default: the job's state.path, else "
+        "OUT.state.sqlite beside the output for job files; ad-hoc URLs keep none unless given)",
     )
     add_job_options(rn)
 
@@ -106,6 +120,13 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
+    )
+    p.add_argument(
+        "--stats-every",
+        type=float,
+        default=DEFAULT_INTERVAL_S,
+        metavar="SECONDS",
+        help=f"log a 'stats' event this often, and at the end (default {DEFAULT_INTERVAL_S:g}; 0: end only)",
     )
     add_headed(p)
 
@@ -143,6 +164,17 @@ def apply_options(job: JobSpec, args: argparse.Namespace) -> JobSpec:
     return job.model_copy(update=update)
 
 
+def _state_path(job: JobSpec, out: Path | None, base: Path, given: Path | None) -> Path | None:
+    """Where an incremental run keeps its state store, or None for a run without one."""
+    if given is not None:
+        return given
+    if not job.state.incremental:
+        return None
+    if job.state.path:
+        return Path(os.path.normpath(base / job.state.path))
+    return state_path(out) if out is not None else None  # standard output has no "beside"
+
+
 def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
     base = Path.cwd()
     if args.job is not None:
@@ -162,7 +194,8 @@ def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
             urls += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         if not urls:
             raise UsageError("nothing to scrape: give a job file, --url or --urls-file (see --help)")
-        job = JobSpec(name="run", start=Start(urls=urls))
+        # Ad-hoc URLs are scraped as asked, every time: no state store unless --state names one.
+        job = JobSpec(name="run", start=Start(urls=urls), state=State(incremental=False))
     job = apply_options(job, args)
     out: Path | None
     if args.out is not None:
@@ -171,6 +204,7 @@ def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
         out = Path(os.path.normpath(base / job.output))  # an absolute output stays as it is
     else:
         out = Path("out") / f"{job.name}.ndjson"
+    args.state = _state_path(job, out, base, getattr(args, "state", None))
     return job, out
 
 
@@ -183,6 +217,9 @@ def execute(
     force: bool = False,
     grace_s: float = 10.0,
     headed: bool = False,
+    state: Path | None = None,
+    full: bool = False,
+    stats_every_s: float = DEFAULT_INTERVAL_S,
 ) -> JobResult:
     """Run a job with a progress line on a terminal; Ctrl-C stops it cleanly."""
     if job.site:
@@ -201,6 +238,9 @@ def execute(
             headed=headed,
             on_start=progress.start,
             on_record=progress,
+            state=state,
+            full=full,
+            stats_every_s=stats_every_s,
         )
 
     try:
@@ -218,6 +258,8 @@ def exit_status(result: JobResult) -> int:
 def report_line(result: JobResult, out: Path | None) -> str:
     report = result.report
     counts = ", ".join(f"{k} {v}" for k, v in report["by_status"].items()) or "nothing to do"
+    if report.get("skipped_known"):
+        counts += f"; {report['skipped_known']} known from earlier runs, skipped (--full scrapes them)"
     wrote = ""
     if out is not None and result.output_written:
         wrote = f"; wrote {out} and {summary_path(out)}"
@@ -233,7 +275,16 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     result = execute(
-        job, out, registry(args), resume=args.resume, force=args.force, grace_s=args.grace, headed=args.headed
+        job,
+        out,
+        registry(args),
+        resume=args.resume,
+        force=args.force,
+        grace_s=args.grace,
+        headed=args.headed,
+        state=args.state,
+        full=args.full,
+        stats_every_s=args.stats_every,
     )
     print(report_line(result, out), file=sys.stderr)
     return exit_status(result)

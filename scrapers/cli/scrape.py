@@ -21,7 +21,7 @@ def add_parser(sub: SubParsers) -> None:
         "print one record per URL (or write them with --out). Failures are records too. This is\n"
         "'storyline run --url URL... --out -': the same retries, robots.txt, politeness and defaults.",
         epilog="examples:\n"
-        "  storyline scrape http://127.0.0.1:8000/news/putin-kim-jong-un-meet-in-beijing\n"
+        "  storyline scrape http://127.0.0.1:8765/news/putin-kim-jong-un-meet-in-beijing\n"
         "  storyline scrape URL1 URL2 --site demo-news --out out/today.ndjson --concurrency 4",
     )
     sc.add_argument("urls", nargs="+", metavar="URL", type=http_url)
@@ -32,6 +32,8 @@ def add_parser(sub: SubParsers) -> None:
 def handle(args: argparse.Namespace) -> int:
     job = apply_options(JobSpec(name="scrape", start=Start(urls=args.urls)), args)
     out = None if args.out is None or str(args.out) == "-" else args.out
-    result = execute(job, out, registry(args), grace_s=args.grace, headed=args.headed)
+    result = execute(
+        job, out, registry(args), grace_s=args.grace, headed=args.headed, stats_every_s=args.stats_every
+    )
     print(report_line(result, out), file=sys.stderr)
     return exit_status(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
@@ -102,8 +103,25 @@ class Urls(BaseModel):
     keep_fragment: bool = False
 
 
+class State(BaseModel):
+    model_config = _STRICT
+    incremental: bool = PField(
+        True,
+        description="skip pages an earlier run of this job scraped fine, unless their feed date or "
+        "sitemap lastmod is newer (docs/jobs.md, 'Daily jobs'); --full ignores it for one run",
+    )
+    path: str | None = PField(
+        None,
+        description="the SQLite file remembering what was scraped (relative to the job file; "
+        "default: beside the output, OUT.state.sqlite)",
+    )
+
+
 class JobSpec(BaseModel):
     model_config = _STRICT
+    # How yamlfile names this file and where it points for help.
+    CONFIG_KIND: ClassVar[str] = "job file"
+    CONFIG_DOCS: ClassVar[str] = "docs/jobs.md"
     name: str = PField("job", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     site: str | None = PField(None, description="use this site file for every URL (default: by domain)")
     start: Start = PField(default_factory=Start)
@@ -116,6 +134,7 @@ class JobSpec(BaseModel):
         None, ge=500, description="hard time limit per page attempt (default: the site's render.timeout_ms)"
     )
     recycle_after: int = PField(200, ge=1, description="pages per browser before it is replaced")
+    state: State = PField(default_factory=State)
 
     @model_validator(mode="after")
     def _has_start(self) -> JobSpec:

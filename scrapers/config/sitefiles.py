@@ -148,18 +148,35 @@ class SiteRegistry:
         return self.for_url(url) or generic_site()
 
     def for_url(self, url: str) -> SiteSpec | None:
-        """The site whose domain (or a parent domain) matches the URL's host, most specific first."""
+        """The site whose domain (or a parent domain) matches the URL's host, most specific first;
+        a HOST:PORT domain matches that port only, and beats a bare host."""
         try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:  # "http://[": no host to match; the URL policy refuses it later
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+        except ValueError:  # "http://[" or a bad port: nothing to match; the URL policy refuses it later
             return None
         best: tuple[int, SiteSpec] | None = None
         for site in self._by_name.values():
             for d in site.domains:
-                matches = host == d or host.endswith("." + d)
-                if matches and (best is None or len(d) > best[0]):
-                    best = (len(d), site)
+                score = _claim(d, host, port)
+                if score and (best is None or score > best[0]):
+                    best = (score, site)
         return best[1] if best else None
+
+
+def _claim(domain: str, host: str, port: int) -> int:
+    """How specifically `domain` claims host:port (0: not at all)."""
+    name, sep, claimed = domain.rpartition(":") if not domain.startswith("[") else ("", "", "")
+    if sep and claimed.isdigit():
+        return 1000 + len(domain) if (name == host and int(claimed) == port) else 0
+    return len(domain) if host == domain or host.endswith("." + domain) else 0
+
+
+def domain_host(domain: str) -> str:
+    """A site-file domain without its port (a HOST:PORT entry puts HOST in a job's scope)."""
+    name, sep, port = domain.rpartition(":")
+    return name if sep and port.isdigit() and not domain.endswith("]") else domain
 
 
 @functools.cache  # the file is immutable package data and the model is frozen

@@ -171,7 +171,11 @@ class SiteSpec(BaseModel):
 
     model_config = _STRICT
     site: str = PField(pattern=_SITE_ID, description="site id, e.g. demo-news")
-    domains: list[str] = PField(min_length=1, description="host names this file serves (subdomains included)")
+    domains: list[str] = PField(
+        min_length=1,
+        description="host names this file serves (subdomains included); 'HOST:PORT' claims only that "
+        "port of HOST (a local server), never its subdomains",
+    )
     article_urls: list[str] = PField(
         default_factory=list, description="regexes: a URL matching any of them is an article page"
     )
@@ -205,8 +209,11 @@ class SiteSpec(BaseModel):
     @classmethod
     def _domains(cls, v: list[str]) -> list[str]:
         for d in v:
-            if "/" in d or (":" in d and not d.startswith("[")):
-                raise ValueError(f"domain {d!r} must be a bare host name (hint: drop the scheme and path)")
+            host, _, port = d.rpartition(":") if ":" in d and not d.startswith("[") else (d, "", "")
+            if "/" in d or ":" in host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+                raise ValueError(
+                    f"domain {d!r} must be a host name, or HOST:PORT (hint: drop the scheme and path)"
+                )
         return [d.lower() for d in v]
 
     @field_validator("widgets")

@@ -237,6 +237,7 @@ def _message(
     root: type[BaseModel], err: Mapping[str, Any], loc: tuple[int | str, ...], tags: tuple[str, ...]
 ) -> str:
     kind = err["type"]
+    docs = _about(root)[1]
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _allowed_keys(root, loc[:-1], tags)
@@ -255,12 +256,21 @@ def _message(
     if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("enum", "literal_error"):
         got = err.get("input")
         shown = _shown(got) if not isinstance(got, dict | list) else type(got).__name__
-        msg = f"{msg}, got {shown} (hint: see docs/site-files.md for this key's type)"
+        msg = f"{msg}, got {shown} (hint: see {docs} for this key's type)"
     elif kind == "string_pattern_mismatch":
         msg = f"{msg}, got {_shown(err.get('input'))} (hint: use lower-case letters, digits and _)"
     elif "hint:" not in msg:
-        msg = f"{msg} (hint: see docs/site-files.md)"
+        msg = f"{msg} (hint: see {docs})"
     return msg
+
+
+def _about(model: type[BaseModel]) -> tuple[str, str]:
+    """What a file of `model` is called and where its keys are documented (the model's
+    CONFIG_KIND and CONFIG_DOCS; site files by default)."""
+    return (
+        str(getattr(model, "CONFIG_KIND", "site file")),
+        str(getattr(model, "CONFIG_DOCS", "docs/site-files.md")),
+    )
 
 
 def _shown(value: Any) -> str:
@@ -321,8 +331,10 @@ def parse_model(text: str, path: str, model: type[M], tags: tuple[str, ...] = ()
     """
     data, root = _load(text, path)
     if not isinstance(data, dict):
+        what, docs = _about(model)
+        found = "it is empty" if data is None else f"found {type(data).__name__}"
         raise ConfigFileError(
-            [Problem(path, 1, 1, "", "a site file must be a YAML mapping (hint: see the docs for its keys)")]
+            [Problem(path, 1, 1, "", f"a {what} must be a YAML mapping; {found} (hint: see {docs})")]
         )
     try:
         return model.model_validate(data)

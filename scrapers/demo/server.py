@@ -4,7 +4,7 @@ Article pages arrive as an empty shell; app.js waits for the consent overlay to
 be accepted, fetches the story from /api/story/<slug>.json, and loads each widget
 block from /api/widget/<name> only when it is scrolled into view.
 
-    python -m scrapers.demo.server --port 8000
+    python -m scrapers.demo.server            # on DEMO_PORT (8765), which demo-news.yaml claims
 """
 
 from __future__ import annotations
@@ -172,6 +172,14 @@ class DemoSite:
         self._hits = 0
         self._hits_lock = threading.Lock()
 
+    def publish(self, count: int = 1) -> list[Article]:
+        """Add `count` new articles at the top of the home page, RSS and sitemaps (as a news site
+        does between two daily runs); returns them."""
+        fresh = [a for a in build_articles(len(self.articles) + count) if a.slug not in self.by_slug][:count]
+        self.by_slug = {**self.by_slug, **{a.slug: a for a in fresh}}
+        self.articles = fresh + self.articles  # one assignment: handler threads see old or new
+        return fresh
+
     @property
     def hits(self) -> int:
         """Requests served so far (tests use it to prove a replay stayed offline)."""
@@ -241,7 +249,8 @@ class DemoSite:
             name = route.removeprefix("/api/widget/")
             art = self.by_slug.get((query.get("slug") or [""])[0])
             if art and name in art.widgets:
-                payload = {"items": [self.by_slug[s].teaser() for s in art.widgets[name]]}
+                shown = [self.by_slug[s] for s in art.widgets[name] if s in self.by_slug]  # published
+                payload = {"items": [a.teaser() for a in shown]}
         if payload is None:
             return 404, "application/json", b'{"error": "not found"}'
         return 200, "application/json", json.dumps(payload).encode()
@@ -273,8 +282,22 @@ def _quiet_disconnects(request: object, client_address: object) -> None:
         traceback.print_exc()
 
 
+# The port the demo site file claims (`domains: ["127.0.0.1:8765", ...]`): other local servers
+# are not mistaken for the demo.
+DEMO_PORT = 8765
+
+
 class DemoServer:
     """Runs the demo site on 127.0.0.1 in a background thread (a context manager)."""
+
+    @classmethod
+    def on_demo_port(cls, generated: int = 15, latency_ms: int = 30) -> DemoServer:
+        """On DEMO_PORT when it is free (its URLs then match demo-news.yaml by domain), else on
+        any free port (give `--site demo-news` then)."""
+        try:
+            return cls(DEMO_PORT, generated, latency_ms)
+        except OSError:
+            return cls(0, generated, latency_ms)
 
     def __init__(self, port: int = 0, generated: int = 15, latency_ms: int = 30) -> None:
         self.site = DemoSite(build_articles(generated), latency_ms)
@@ -307,7 +330,7 @@ class DemoServer:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Serve the Storyline demo news site.")
-    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--port", type=int, default=DEMO_PORT, help=f"default {DEMO_PORT}, the site file's")
     ap.add_argument("--articles", type=int, default=15, help="generated articles besides the seed set")
     args = ap.parse_args()
     with DemoServer(args.port, args.articles) as srv:

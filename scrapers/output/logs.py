@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -19,6 +21,24 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+# Shown at the default verbosity although they are info: a long run's periodic progress
+# (`stats`), which a scheduler's log is the only place to see off a terminal.
+ALWAYS_SHOWN = frozenset({"stats"})
+_LEVELS = logging.getLevelNamesMapping()
+
+
+class _Floor:
+    """Drops events below `level`, except those named in ALWAYS_SHOWN."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    def __call__(self, _: object, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        if _LEVELS.get(method.upper(), logging.INFO) < self.level and event.get("event") not in ALWAYS_SHOWN:
+            raise structlog.DropEvent
+        return event
+
+
 def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
     """Call once per process, from the CLI. `json` defaults to 'stderr is not a terminal'."""
     level = logging.WARNING - 10 * verbosity if verbosity >= 0 else logging.ERROR
@@ -28,11 +48,12 @@ def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
     )
     structlog.configure(
         processors=[
+            _Floor(level),
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(max(level, logging.DEBUG)),
+        wrapper_class=structlog.make_filtering_bound_logger(max(min(level, logging.INFO), logging.DEBUG)),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )

@@ -59,8 +59,12 @@ class NdjsonSink:
         return self
 
     def write(self, rec: Record) -> None:
+        self.write_line(rec.to_json())
+
+    def write_line(self, line: str) -> None:
+        """One NDJSON line as it is (a record carried over from an earlier output)."""
         assert self._fh is not None, "NdjsonSink used outside 'with'"
-        self._fh.write(rec.to_json() + "\n")
+        self._fh.write(line + "\n")
         self._fh.flush()
         self.count += 1
         if self.path is not None and (
@@ -112,7 +116,7 @@ class NullSink(NdjsonSink):
     def __enter__(self) -> NullSink:
         return self
 
-    def write(self, rec: Record) -> None:
+    def write_line(self, line: str) -> None:
         self.count += 1
 
     def __exit__(

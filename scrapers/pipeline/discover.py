@@ -38,6 +38,7 @@ MAX_SITEMAP_FETCHES = 1000  # a sitemap index of a whole site is large; an endle
 
 RenderFn = Callable[[str, RenderSpec, SiteSpec], Awaitable[RenderedPage]]
 SiteFor = Callable[[str], SiteSpec]
+IsKnown = Callable[[str, str | None], bool]  # (url, feed/sitemap date) -> scraped before, unchanged
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Discovery:
     """The ordered, de-duplicated article URLs, and what went wrong finding them."""
 
     urls: list[str] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # skipped: scraped before and unchanged
     _seen: set[str] = field(default_factory=set)
     _problems: list[str] = field(default_factory=list)
     _counts: Counter[str] = field(default_factory=Counter)
@@ -213,8 +215,10 @@ class Discoverer:
         stop: asyncio.Event | None = None,
         *,
         policy: UrlPolicy | None = None,
+        is_known: IsKnown | None = None,
     ) -> None:
         self.job = job
+        self._known = is_known
         self._stop = stop or asyncio.Event()
         self.site_for = site_for
         self.fetch = fetch
@@ -249,11 +253,20 @@ class Discoverer:
         self.result.problem(reason, f"{_short(url)} (in {_short(found_in)}): refused: {why}")
         return None
 
-    def _add(self, url: str, found_in: str) -> None:
+    def _skip_known(self, url: str, published: str | None = None) -> bool:
+        """An incremental job's page scraped before and unchanged: counted, not scraped (and not
+        counted against limits.max_pages, so new pages still get their turn)."""
+        if self._known is None or not self._known(url, published):
+            return False
+        if url not in self.result.known:
+            self.result.known.add(url)
+        return True
+
+    def _add(self, url: str, found_in: str, published: str | None = None) -> None:
         if self._full:
             return
         canonical = self._accept(url, found_in)
-        if canonical is not None:
+        if canonical is not None and not self._skip_known(canonical, published):
             self.result.add(canonical, canonical)
 
     def _add_given(self, url: str) -> None:
@@ -265,7 +278,8 @@ class Discoverer:
             canonical = self._canon(url)
         except ValueError:
             canonical = url  # malformed: its record will say so
-        self.result.add(url, canonical)
+        if not self._skip_known(url):
+            self.result.add(url, canonical)
 
     def _add_entry(self, entry: Entry, found_in: str) -> None:
         try:
@@ -275,7 +289,7 @@ class Discoverer:
         except (ValueError, TypeError):
             too_old = False
         if not too_old:
-            self._add(_resolve(entry.url, found_in), found_in)
+            self._add(_resolve(entry.url, found_in), found_in, entry.published)
 
     async def run(self) -> Discovery:
         start = self.job.start

@@ -21,14 +21,16 @@ from scrapers.net.scope import UrlPolicy
 from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
-from scrapers.output.resume import ResumeState, prepare_resume
-from scrapers.output.sink import NullSink, output_sink
-from scrapers.pipeline.discover import Discoverer
+from scrapers.output.resume import ResumeState, carry_over, prepare_resume
+from scrapers.output.sink import NdjsonSink, NullSink, output_sink
+from scrapers.output.state import StateStore
+from scrapers.pipeline.discover import Discoverer, Discovery, IsKnown
 from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 from scrapers.pipeline.records import now_utc
 from scrapers.pipeline.runner import JobRunner
 from scrapers.pipeline.scope_of_job import job_policy
+from scrapers.pipeline.stats import DEFAULT_INTERVAL_S, stats_logged
 from scrapers.pipeline.summary import Summary
 
 log = get_logger("storyline.run")
@@ -96,6 +98,20 @@ def _resume_state(out: Path) -> ResumeState:
     return state
 
 
+@dataclass
+class _Pages:
+    """(url, status, fetched_at) of every record a run ends with, for the state store."""
+
+    rows: list[tuple[str, str, str]]
+    then: Callable[[Record], None] | None = None
+
+    def __call__(self, rec: Record) -> None:
+        if not (rec.error is not None and rec.error.kind == "interrupted"):  # not a verdict on the page
+            self.rows.append((rec.url, rec.status, rec.fetched_at))
+        if self.then is not None:
+            self.then(rec)
+
+
 async def run_job(
     job: JobSpec,
     out: Path | None,
@@ -109,54 +125,106 @@ async def run_job(
     on_record: Callable[[Record], None] | None = None,
     write: bool = True,
     handle_signals: bool = True,
+    state: Path | None = None,
+    full: bool = False,
+    stats_every_s: float = DEFAULT_INTERVAL_S,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
-    An existing `out` is replaced only once the run has records for it (`output_sink`), unless
-    `force`; `resume` continues the last run's file. `write=False` writes nothing (records reach
-    only `on_record`); `handle_signals=False` leaves SIGINT/SIGTERM to the caller (a library
-    must not take them over, and only the main thread may)."""
+    `out` is replaced only once the run has records for it (`output_sink`) unless `force`; `resume`
+    continues it. `write=False`: records reach only `on_record`; `handle_signals=False` leaves
+    SIGINT/SIGTERM to the caller (a library's). `state`: the job's store (output/state.py): pages it
+    knows are skipped unless `full`; it learns this run's pages once the output is in place."""
     started_at, t0 = now_utc(), time.monotonic()
     sink = output_sink(out, resume=resume, force=force) if write else NullSink()
-    state = _resume_state(sink.path) if resume and sink.path is not None else None
-    summary = Summary()
-    async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
-        policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
-        pipeline = PagePipeline(renderer, pipeline_options(job, policy), on_attempt=summary.attempt)
-        with sink:
-            runner = JobRunner(
-                registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, on_record, summary
+    resumed = _resume_state(sink.path) if resume and sink.path is not None else None
+    pages, summary = _Pages(list(resumed.pages) if resumed else [], on_record), Summary()
+    with StateStore(state) if state is not None else contextlib.nullcontext() as store:
+        async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
+            policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
+            pipeline = PagePipeline(renderer, pipeline_options(job, policy), on_attempt=summary.attempt)
+            with sink:
+                runner = JobRunner(
+                    registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, pages, summary
+                )
+                # From here on a stop request is the runner's: discovery ends early, pages are recorded.
+                signals = _stop_on_signals if handle_signals else _no_signals
+                with signals(asyncio.get_running_loop(), runner.stop):
+                    known = store.is_known if store is not None and not full else None
+                    discovery = await _discover(job, registry, policy, pipeline, runner, known)
+                    todo = [u for u in discovery.urls if not (resumed and u in resumed.done)]
+                    carried = _carry(sink, todo) if store is not None and not resume else 0
+                    await _scrape(runner, todo, on_start, stats_every_s)
+            report = summary.to_dict(
+                job=job.name,
+                output=str(out) if out is not None else "-",
+                output_written=sink.committed is not False,
+                started_at=started_at,
+                finished_at=now_utc(),
+                wall_s=round(time.monotonic() - t0, 2),
+                interrupted=runner.interrupted,
+                **_counts(discovery, todo, state, carried),
+                browser={"version": renderer.version, "launches": renderer.launches},
             )
-            # From here on a stop request is the runner's: discovery ends early, pages are recorded.
-            signals = _stop_on_signals if handle_signals else _no_signals
-            with signals(asyncio.get_running_loop(), runner.stop):
-                discovery = await Discoverer(
-                    job,
-                    lambda u: registry.choose(u, job.site),
-                    fetcher(policy, job.politeness.agent),
-                    pipeline.render_judged,
-                    runner.stopping,
-                    policy=policy,
-                ).run()
-                done = state.done if state else set()
-                todo = [u for u in discovery.urls if u not in done]
-                if on_start is not None:
-                    on_start(len(todo))
-                await runner.run(todo)
-        report = summary.to_dict(
-            job=job.name,
-            output=str(out) if out is not None else "-",
-            output_written=sink.committed is not False,
-            started_at=started_at,
-            finished_at=now_utc(),
-            wall_s=round(time.monotonic() - t0, 2),
-            interrupted=runner.interrupted,
-            discovered=len(discovery.urls),
-            skipped_already_done=len(discovery.urls) - len(todo),
-            discovery_problems=discovery.problems,
-            browser={"version": renderer.version, "launches": renderer.launches},
-        )
+        if store is not None and sink.committed is not False:  # only once the records are safe
+            store.remember(pages.rows)
     if out is not None and write:
         write_atomic(summary_path(out), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
     return JobResult(report, runner.interrupted)
+
+
+def _carry(sink: NdjsonSink, todo: list[str]) -> int:
+    """An incremental run replacing an output keeps the records of pages it does not scrape
+    again: OUT stays the job's whole dataset, one line per URL (docs/jobs.md, 'Daily jobs')."""
+    if sink.commit_to is None:
+        return 0
+    carried = carry_over(sink.commit_to, sink.write_line, set(todo))
+    log.info("carried over from the last output", records=carried, out=str(sink.commit_to))
+    return carried
+
+
+async def _scrape(
+    runner: JobRunner, todo: list[str], on_start: Callable[[int], None] | None, stats_every_s: float
+) -> None:
+    if on_start is not None:
+        on_start(len(todo))
+    async with stats_logged(runner.summary, lambda: len(todo), stats_every_s):
+        await runner.run(todo)
+
+
+def _counts(discovery: Discovery, todo: list[str], state: Path | None, carried: int) -> dict[str, Any]:
+    return {
+        "carried_over": carried,  # records of an earlier output kept (incremental runs)
+        "discovered": len(discovery.urls) + len(discovery.known),
+        "skipped_already_done": len(discovery.urls) - len(todo),  # --resume
+        "skipped_known": len(discovery.known),  # the state store's
+        "state": str(state) if state is not None else None,
+        "discovery_problems": discovery.problems,
+    }
+
+
+async def _discover(
+    job: JobSpec,
+    registry: SiteRegistry,
+    policy: UrlPolicy,
+    pipeline: PagePipeline,
+    runner: JobRunner,
+    known: IsKnown | None,
+) -> Discovery:
+    discovery = await Discoverer(
+        job,
+        lambda u: registry.choose(u, job.site),
+        fetcher(policy, job.politeness.agent),
+        pipeline.render_judged,
+        runner.stopping,
+        policy=policy,
+        is_known=known,
+    ).run()
+    log.info(
+        "discovery finished",
+        urls=len(discovery.urls),
+        known=len(discovery.known),
+        problems=len(discovery.problems),
+    )
+    return discovery

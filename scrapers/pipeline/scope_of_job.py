@@ -7,7 +7,7 @@ the browser all ask the same question of every URL.
 from __future__ import annotations
 
 from scrapers.config.jobspec import JobSpec
-from scrapers.config.sitefiles import SiteRegistry
+from scrapers.config.sitefiles import SiteRegistry, domain_host
 from scrapers.net.scope import Resolver, UrlPolicy, system_resolver
 
 
@@ -40,5 +40,5 @@ def job_policy(
             except ValueError:  # a malformed URL: refused wherever it is used
                 continue
             if site.site != "generic":  # its placeholder domain claims nothing
-                hosts += site.domains
+                hosts += [domain_host(d) for d in site.domains]
     return UrlPolicy.for_job(named, hosts, allow_private=job.scope.allow_private, resolver=resolver)
