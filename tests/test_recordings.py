@@ -20,7 +20,7 @@ from conftest import ROOT, BrowserSession
 from faultserver import FaultServer
 from fundus_pages import FUNDUS, FUNDUS_EVAL, all_pages, eval_pages
 from scrapers.browser.har import HarArchive, normalize_url
-from scrapers.config.sitefiles import SiteRegistry, default_selectors_dir, parse_site_text
+from scrapers.config.sitefiles import SiteRegistry, parse_site_text
 from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.server import DemoServer
 from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
@@ -42,7 +42,7 @@ ALL = find_recordings([RECORDINGS]) if RECORDINGS.is_dir() else []
 
 @pytest.fixture(scope="module")
 def registry() -> SiteRegistry:
-    return SiteRegistry.from_dir(default_selectors_dir())
+    return SiteRegistry.layered()
 
 
 # -- the smoke suite ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
-from scrapers.config.sitefiles import SiteRegistry, default_selectors_dir
+from scrapers.config.sitefiles import SiteRegistry
 
 # Exit statuses, documented in the README and `storyline --help`.
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -25,7 +25,7 @@ class UsageError(ValueError):
 
 
 def registry(args: argparse.Namespace) -> SiteRegistry:
-    return SiteRegistry.from_dir(args.selectors or default_selectors_dir())
+    return SiteRegistry.layered(args.selectors)
 
 
 def read_html(path: Path) -> str:

@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         "--selectors",
         type=Path,
         metavar="DIR",
-        help="site files directory (default: $STORYLINE_SELECTORS or ./selectors)",
+        help="a folder of your own site files, on top of the built-in library (and of "
+        "$STORYLINE_SELECTORS); a file with a library file's name or domain replaces it",
     )
     ap.add_argument("--version", action="version", version=f"storyline {__version__}")
     ap.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import structlog
+
 from scrapers.config.fieldspec import _SITE_ID
 from scrapers.config.renderspec import ACTION_KEYS
 from scrapers.config.sitespec import SiteSpec
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
+log = structlog.get_logger("storyline.sites")
 
 
 class UnknownSiteError(LookupError):
@@ -46,15 +49,24 @@ def load_site_file(path: Path) -> SiteSpec:
     return parse_site_text(text, str(path))
 
 
+def library_dir() -> Path:
+    """The built-in site library: `scrapers/library/` in an installed wheel (setup.py puts
+    selectors/ there), the checkout's `selectors/` otherwise."""
+    packaged = Path(__file__).resolve().parents[1] / "library"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "selectors"
+
+
+def user_dirs(given: Path | None = None) -> list[Path]:
+    """A user's own site-file folders, on top of the library: $STORYLINE_SELECTORS (several
+    separated by os.pathsep), then `given` (--selectors)."""
+    env = [Path(p) for p in os.environ.get("STORYLINE_SELECTORS", "").split(os.pathsep) if p.strip()]
+    return [*env, *([given] if given is not None else [])]
+
+
 def default_selectors_dir() -> Path:
-    """STORYLINE_SELECTORS, else ./selectors, else the selectors/ beside the package."""
-    env = os.environ.get("STORYLINE_SELECTORS")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "selectors"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[2] / "selectors"
+    """Where new site files go (`suggest`): the user's last folder, else ./selectors."""
+    mine = user_dirs()
+    return mine[-1] if mine else Path("selectors")
 
 
 def site_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -113,9 +125,44 @@ class SiteRegistry:
             self._by_name[s.site] = s
 
     @classmethod
+    def layered(cls, given: Path | None = None) -> SiteRegistry:
+        """The library with the user's folders on top (`user_dirs`): a user's file with a
+        library file's `site:` name replaces it, one claiming a library file's domain takes that
+        domain over; each is logged as a notice."""
+        registry = cls.from_dir(library_dir())
+        seen = {library_dir().resolve()}
+        for directory in user_dirs(given):
+            if directory.resolve() in seen:
+                continue  # ./selectors of a checkout is the library itself
+            seen.add(directory.resolve())
+            if not directory.is_dir():
+                problem = "not a folder of site files (hint: check --selectors / $STORYLINE_SELECTORS)"
+                raise SiteFileError([Problem(str(directory), 1, 1, "", problem)])
+            registry = registry.overlaid(cls.from_dir(directory), str(directory))
+        return registry
+
+    def overlaid(self, upper: SiteRegistry, where: str) -> SiteRegistry:
+        """This registry under `upper`'s files (see `layered`)."""
+        taken = {d for site in upper._by_name.values() for d in site.domains}
+        kept: list[SiteSpec] = []
+        for site in self._by_name.values():
+            if site.site in upper._by_name:
+                log.warning("site file overrides the built-in one", site=site.site, folder=where)
+                continue
+            lost = [d for d in site.domains if d in taken]
+            if lost:
+                log.warning("site file takes over domains", site=site.site, domains=lost, folder=where)
+                if len(lost) == len(site.domains):
+                    continue
+                site = site.model_copy(update={"domains": [d for d in site.domains if d not in taken]})
+            kept.append(site)
+        return SiteRegistry([*kept, *upper._by_name.values()])
+
+    @classmethod
     def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
-        """Load every site file; raises SiteFileError with every broken file's problems."""
-        directory = directory or default_selectors_dir()
+        """Load every site file of one folder (default: the library); raises SiteFileError with
+        every broken file's problems."""
+        directory = directory or library_dir()
         loaded: list[tuple[Path, SiteSpec]] = []
         problems: list[Problem] = []
         for f in site_files([directory]) if directory.is_dir() else []:
