@@ -7,13 +7,7 @@ import sys
 from pathlib import Path
 
 from scrapers.cli.common import EXIT_CONFIG, EXIT_OK, FORMATTER, SubParsers
-from scrapers.config.sitefiles import (
-    SiteFileError,
-    clashes,
-    default_selectors_dir,
-    load_site_file,
-    site_files,
-)
+from scrapers.config.sitefiles import check_site_files, default_selectors_dir
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -32,22 +26,12 @@ def add_parser(sub: SubParsers) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     paths = args.paths or [args.selectors or default_selectors_dir()]
-    bad = 0
-    files = list(site_files(paths))
-    loaded = []
-    for f in files:
-        try:
-            site = load_site_file(f)
-        except SiteFileError as exc:
-            bad += 1
-            print(exc, file=sys.stderr)
-            continue
-        loaded.append((f, site))
+    check = check_site_files(paths)
+    for f, site in check.loaded:
         print(f"ok  {f}  (site {site.site}, {len(site.widgets)} widgets)")
-    if not files:
+    for problem in check.problems:  # a file's own problems, then clashes: one would shadow the other
+        print(problem, file=sys.stderr)
+    if not check.files:
         print(f"error: no site files under {', '.join(map(str, paths))}", file=sys.stderr)
         return EXIT_CONFIG
-    for problem in clashes(loaded):  # one file would shadow the other
-        bad += 1
-        print(problem, file=sys.stderr)
-    return EXIT_CONFIG if bad else EXIT_OK
+    return EXIT_CONFIG if check.problems else EXIT_OK
