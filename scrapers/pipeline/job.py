@@ -84,6 +84,24 @@ def _no_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> It
     yield
 
 
+@contextlib.contextmanager
+def _stop_when_set(event: asyncio.Event | None, stop: Callable[[], None]) -> Iterator[None]:
+    """A caller's stop request (a library consumer that stopped reading) is a clean stop too."""
+    if event is None:
+        yield
+        return
+
+    async def watch() -> None:
+        await event.wait()
+        stop()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+
+
 def _resume_state(out: Path) -> ResumeState:
     state = prepare_resume(out)
     log.info(
@@ -109,13 +127,14 @@ async def run_job(
     on_record: Callable[[Record], None] | None = None,
     write: bool = True,
     handle_signals: bool = True,
+    stop: asyncio.Event | None = None,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
     An existing `out` is replaced only once the run has records for it (`output_sink`), unless
     `force`; `resume` continues the last run's file. `write=False` writes nothing (records reach
     only `on_record`); `handle_signals=False` leaves SIGINT/SIGTERM to the caller (a library
-    must not take them over, and only the main thread may)."""
+    must not take them over, and only the main thread may), who may set `stop` instead."""
     started_at, t0 = now_utc(), time.monotonic()
     sink = output_sink(out, resume=resume, force=force) if write else NullSink()
     state = _resume_state(sink.path) if resume and sink.path is not None else None
@@ -129,7 +148,7 @@ async def run_job(
             )
             # From here on a stop request is the runner's: discovery ends early, pages are recorded.
             signals = _stop_on_signals if handle_signals else _no_signals
-            with signals(asyncio.get_running_loop(), runner.stop):
+            with signals(asyncio.get_running_loop(), runner.stop), _stop_when_set(stop, runner.stop):
                 discovery = await Discoverer(
                     job,
                     lambda u: registry.choose(u, job.site),
