@@ -7,14 +7,7 @@ import sys
 from pathlib import Path
 
 from scrapers.cli.common import EXIT_CONFIG, EXIT_OK, FORMATTER, SubParsers
-from scrapers.config.sitefiles import (
-    SiteFileError,
-    clashes,
-    library_dir,
-    load_site_file,
-    site_files,
-    user_dirs,
-)
+from scrapers.config.sitefiles import check_site_files, library_dir, user_dirs
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -36,33 +29,22 @@ def add_parser(sub: SubParsers) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    # Each folder on its own: a user's file may replace a library file of the same name.
-    groups = (
-        [[p] for p in args.paths]
-        if args.paths
-        else [[library_dir()], *([d] for d in user_dirs(args.selectors))]
-    )
+    # Paths given are checked together; by default the library and each of the user's folders
+    # on their own (a user's file may replace a library file of the same name or domain).
+    groups = [args.paths] if args.paths else [[library_dir()], *([d] for d in user_dirs(args.selectors))]
     bad, files = 0, 0
     for paths in groups:
         for where in paths:
             if not where.exists():
                 print(f"error: {where}: no such file or folder", file=sys.stderr)
                 bad += 1
-        found = list(site_files(paths))
-        files += len(found)
-        loaded = []
-        for f in found:
-            try:
-                site = load_site_file(f)
-            except SiteFileError as exc:
-                bad += 1
-                print(exc, file=sys.stderr)
-                continue
-            loaded.append((f, site))
+        check = check_site_files(paths)
+        files += len(check.files)
+        for f, site in check.loaded:
             print(f"ok  {f}  (site {site.site}, {len(site.widgets)} widgets)")
-        for problem in clashes(loaded):  # one file would shadow the other
-            bad += 1
+        for problem in check.problems:  # a file's own problems, then clashes: one would shadow the other
             print(problem, file=sys.stderr)
+        bad += len(check.problems)
     if not files and not bad:
         print(f"error: no site files under {', '.join(str(p) for g in groups for p in g)}", file=sys.stderr)
         return EXIT_CONFIG

@@ -6,6 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,9 +21,11 @@ from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model, posi
 SiteFileError = ConfigFileError
 __all__ = [
     "Problem",
+    "SiteCheck",
     "SiteFileError",
     "SiteRegistry",
     "UnknownSiteError",
+    "check_site_files",
     "clashes",
     "load_site_file",
     "parse_site_text",
@@ -116,6 +119,28 @@ def clashes(loaded: Iterable[tuple[Path, SiteSpec]]) -> list[Problem]:
     return problems
 
 
+@dataclass
+class SiteCheck:
+    """What validating some site files found: the files, the valid ones, every problem."""
+
+    files: list[Path] = field(default_factory=list)
+    loaded: list[tuple[Path, SiteSpec]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_site_files(paths: Iterable[Path]) -> SiteCheck:
+    """Load every site file of `paths` (files or folders); a broken file's problems and the
+    clashes between files are collected, never raised (`storyline check`, the registry, the API)."""
+    check = SiteCheck(files=list(site_files(paths)))
+    for f in check.files:
+        try:
+            check.loaded.append((f, load_site_file(f)))
+        except SiteFileError as exc:
+            check.problems.extend(exc.problems)
+    check.problems += clashes(check.loaded)
+    return check
+
+
 class SiteRegistry:
     """The site files of one directory, found by name or by a URL's host."""
 
@@ -163,17 +188,10 @@ class SiteRegistry:
         """Load every site file of one folder (default: the library); raises SiteFileError with
         every broken file's problems."""
         directory = directory or library_dir()
-        loaded: list[tuple[Path, SiteSpec]] = []
-        problems: list[Problem] = []
-        for f in site_files([directory]) if directory.is_dir() else []:
-            try:
-                loaded.append((f, load_site_file(f)))
-            except SiteFileError as exc:
-                problems.extend(exc.problems)
-        problems += clashes(loaded)
-        if problems:
-            raise SiteFileError(problems)
-        return cls(site for _, site in loaded)
+        check = check_site_files([directory]) if directory.is_dir() else SiteCheck()
+        if check.problems:
+            raise SiteFileError(check.problems)
+        return cls(site for _, site in check.loaded)
 
     @property
     def names(self) -> list[str]:

@@ -82,8 +82,31 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) 
 
 
 @contextlib.contextmanager
-def _no_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> Iterator[None]:
-    yield
+def _stop_requests(signals: bool, event: asyncio.Event | None, stop: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C/SIGTERM (unless a library caller keeps them) and the caller's `event` call `stop`."""
+    with contextlib.ExitStack() as stack:
+        if signals:
+            stack.enter_context(_stop_on_signals(asyncio.get_running_loop(), stop))
+        stack.enter_context(_stop_when_set(event, stop))
+        yield
+
+
+@contextlib.contextmanager
+def _stop_when_set(event: asyncio.Event | None, stop: Callable[[], None]) -> Iterator[None]:
+    """A caller's stop request (a library consumer that stopped reading) is a clean stop too."""
+    if event is None:
+        yield
+        return
+
+    async def watch() -> None:
+        await event.wait()
+        stop()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
 
 
 def _resume_state(out: Path) -> ResumeState:
@@ -128,13 +151,14 @@ async def run_job(
     state: Path | None = None,
     full: bool = False,
     stats_every_s: float = DEFAULT_INTERVAL_S,
+    stop: asyncio.Event | None = None,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
     `out` is replaced only once the run has records for it (`output_sink`) unless `force`; `resume`
     continues it. `write=False`: records reach only `on_record`; `handle_signals=False` leaves
-    SIGINT/SIGTERM to the caller (a library's). `state`: the job's store (output/state.py): pages it
-    knows are skipped unless `full`; it learns this run's pages once the output is in place."""
+    SIGINT/SIGTERM to the caller (a library's), who may set `stop` instead. `state`: the job's store
+    (output/state.py): known pages are skipped unless `full`; it learns the run once OUT is safe."""
     started_at, t0 = now_utc(), time.monotonic()
     sink = output_sink(out, resume=resume, force=force) if write else NullSink()
     resumed = _resume_state(sink.path) if resume and sink.path is not None else None
@@ -148,8 +172,7 @@ async def run_job(
                     registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, pages, summary
                 )
                 # From here on a stop request is the runner's: discovery ends early, pages are recorded.
-                signals = _stop_on_signals if handle_signals else _no_signals
-                with signals(asyncio.get_running_loop(), runner.stop):
+                with _stop_requests(handle_signals, stop, runner.stop):
                     known = store.is_known if store is not None and not full else None
                     discovery = await _discover(job, registry, policy, pipeline, runner, known)
                     todo = [u for u in discovery.urls if not (resumed and u in resumed.done)]
