@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, BrowserSession
 from scrapers.cli.main import main
 from scrapers.dom.decode import decode_html, lookup_encoding
 
@@ -150,3 +151,29 @@ def test_decode_html_order_and_fallbacks() -> None:
     assert decode_html(b"") == ("", "utf-8")
     assert lookup_encoding("Latin-1") == "cp1252" and lookup_encoding("utf-16") == "utf-16-le"
     assert lookup_encoding("utf-7") is None and lookup_encoding(" ") is None
+
+
+@pytest.mark.browser
+def test_a_saved_latin1_page_renders_and_records_right(
+    tmp_path: Path, browser_session: BrowserSession
+) -> None:
+    """SavedPage serves what extract reads (as UTF-8, said in the header that outranks the meta);
+    the recording's dom.html, UTF-8 under a latin-1 meta, carries a BOM to be read back right."""
+    from scrapers.config.sitefiles import SiteRegistry
+    from scrapers.pipeline.page import PagePipeline
+    from scrapers.pipeline.recording import OFFLINE, record_page
+    from scrapers.pipeline.saved import SavedPage
+
+    saved = tmp_path / "page.html"
+    saved.write_bytes(page('<meta charset="iso-8859-1">').replace("article-body", "body").encode("cp1252"))
+    site = SiteRegistry.from_dir(ROOT / "tests" / "sites").get("fault-test")
+    url = "http://127.0.0.1:9/news/grusse"
+    clock = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    pipeline = PagePipeline(browser_session.renderer, OFFLINE)
+    rec = browser_session.run(
+        record_page(pipeline, url, site, tmp_path / "rec", clock, SavedPage(saved, url))
+    )
+    expected = rec.expected()["story"]
+    assert expected["headline"] == HEADLINE and expected["text"] == BODY
+    dom, codec = decode_html((rec.path / "dom.html").read_bytes())
+    assert codec == "utf-8" and f">{HEADLINE}</h1>" in dom
