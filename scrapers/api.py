@@ -11,6 +11,7 @@ Each function goes through the code the command line uses, so records are the sa
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
@@ -31,6 +32,7 @@ from scrapers.config.sitefiles import (
 )
 from scrapers.config.sitespec import SiteSpec
 from scrapers.config.yamlfile import Problem
+from scrapers.dom.decode import decode_html
 from scrapers.output import logs
 from scrapers.output.record import Record
 from scrapers.pipeline.job import run_job
@@ -99,9 +101,8 @@ def _loaded(given: Path | None, stamp: tuple[tuple[str, int, int], ...]) -> Site
 
 
 def _decode(data: bytes) -> str:
-    # TODO(merge): decode_html — use scrapers.dom.decode.decode_html(data)[0] (BOM, meta charset,
-    # detection) once it is in; until then this is what `storyline extract` does.
-    return data.decode("utf-8", errors="replace")
+    """Bytes as `storyline extract` reads them: BOM, <meta charset>, detection (dom/decode.py)."""
+    return decode_html(data)[0]
 
 
 def _http_url(url: str) -> str:
@@ -264,7 +265,14 @@ def _collected(scraper: Callable[P, AsyncIterator[Record]]) -> Callable[P, list[
         async def gather() -> list[Record]:
             return [record async for record in scraper(*args, **kwargs)]
 
-        return asyncio.run(gather())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(gather())
+        # Called from inside a running loop (a notebook, an async framework's sync hook): that
+        # loop cannot be re-entered, so the run gets a thread and a loop of its own.
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="storyline") as pool:
+            return pool.submit(asyncio.run, gather()).result()
 
     collect.__name__ = collect.__qualname__ = f"{scraper.__name__}_sync"
     collect.__doc__ = (

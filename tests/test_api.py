@@ -5,6 +5,7 @@ their reader does, errors that reach the reader, and docs/api.md's examples, eve
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 import scrapers
+from localserver import run_async
 from scrapers import api
 from scrapers.cli.main import main
 from scrapers.demo.server import DemoServer
@@ -180,7 +182,7 @@ def test_leaving_the_loop_stops_the_run_and_leaves_no_task(monkeypatch: pytest.M
         assert pending_tasks() == set()
         return got
 
-    assert asyncio.run(two()) == ["https://a.example/x#0", "https://a.example/x#1"]
+    assert run_async(two()) == ["https://a.example/x#0", "https://a.example/x#1"]
 
 
 def test_the_runs_exception_reaches_the_reader_after_its_records(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,7 +194,7 @@ def test_the_runs_exception_reaches_the_reader_after_its_records(monkeypatch: py
             got.append(rec)
 
     with pytest.raises(RuntimeError, match="browser gone"):
-        asyncio.run(read_all())
+        run_async(read_all())
     assert len(got) == 2
     with pytest.raises(RuntimeError, match="browser gone"):
         scrapers.scrape_sync(["https://a.example/x"])
@@ -274,7 +276,11 @@ def test_docs_examples_that_scrape_run(
     in_docs_folder(tmp_path, monkeypatch)
     assert len(SCRAPING) == 3  # one browser per example: keep them few
     for block in SCRAPING:
-        exec(compile(block.replace(DOCS_DEMO, demo_server.base_url), "docs/api.md", "exec"), {})
+        code = compile(block.replace(DOCS_DEMO, demo_server.base_url), "docs/api.md", "exec")
+        # On a thread of its own, as a script's main thread: a sync-Playwright test earlier in the
+        # session may have left an event loop running on this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(exec, code, {}).result(timeout=300)
     written = [json.loads(line) for line in Path("today.ndjson").read_text().splitlines()]
     assert sorted(r["status"] for r in written) == ["error", "ok"]
     assert Path("today.summary.json").is_file()
@@ -286,12 +292,14 @@ def test_stopping_early_ends_the_real_run(demo_server: DemoServer, tmp_path: Pat
     out = tmp_path / "early.ndjson"
 
     async def first() -> tuple[Record, set[asyncio.Task[Any]]]:
-        async with contextlib.aclosing(scrapers.scrape(urls, concurrency=1, grace=5, out=out)) as records:
+        async with contextlib.aclosing(
+            scrapers.scrape(urls, site="demo-news", concurrency=1, grace=5, out=out)
+        ) as records:
             rec = await anext(records)
             assert child_processes(), "the browser runs while the run does (the check sees it)"
         return rec, pending_tasks()
 
-    rec, left = asyncio.run(first())
+    rec, left = run_async(first())
     assert rec.status == "ok" and left == set()
     # Every URL is still one line, as after Ctrl-C: the pages never started are `interrupted`.
     lines = [json.loads(line) for line in out.read_text().splitlines()]

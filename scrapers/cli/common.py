@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.dom.decode import decode_html, lookup_encoding
 
 # Exit statuses, documented in the README and `storyline --help`.
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -28,13 +29,21 @@ def registry(args: argparse.Namespace) -> SiteRegistry:
     return SiteRegistry.layered(args.selectors)
 
 
-def read_html(path: Path) -> str:
-    """A saved page, or standard input for "-"; an unreadable path is a UsageError."""
+def read_html(path: Path, encoding: str | None = None) -> str:
+    """A saved page, or standard input for "-", decoded as `dom.decode.decode_html` says
+    (`encoding` as the declared one); an unreadable path or unknown encoding is a UsageError."""
+    check_encoding(encoding)
     try:
         raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    return raw.decode("utf-8", errors="replace")
+    return decode_html(raw, encoding)[0]
+
+
+def check_encoding(name: str | None) -> None:
+    """A user-given encoding must be one we can decode with: decode_html would quietly skip it."""
+    if name is not None and lookup_encoding(name) is None:
+        raise UsageError(f"unknown encoding {name!r} (try utf-8, windows-1252, iso-8859-15, shift_jis)")
 
 
 def http_url(text: str) -> str:

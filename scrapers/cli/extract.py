@@ -14,6 +14,7 @@ from scrapers.cli.common import (
     FORMATTER,
     SubParsers,
     UsageError,
+    check_encoding,
     http_url,
     read_html,
     registry,
@@ -31,13 +32,17 @@ def add_parser(sub: SubParsers) -> None:
         help="extract a saved HTML page (no browser)",
         description="Extract one saved page, or many with --batch, without a browser.\n"
         "The site file is chosen by the URL's domain unless --site is given. A saved bot-challenge\n"
-        "page becomes a 'blocked' error record, as it would in a live run.",
+        "page becomes a 'blocked' error record, as it would in a live run. The page's encoding is\n"
+        "taken from a byte order mark, else --encoding (or a batch line's), else its <meta charset>,\n"
+        "else detected.",
         epilog="examples:\n"
         "  storyline extract saved.html --url https://news.example.com/a/1\n"
         "  storyline extract saved.html --url https://news.example.com/a/1 --site generic\n"
+        "  storyline extract - --url https://news.example.com/a/1 --encoding latin-1 < saved.html\n"
         "  storyline extract --batch pages.ndjson > records.ndjson\n"
-        '      (pages.ndjson lines: {"path": "saved.html", "url": "https://..."};\n'
-        "       relative paths are read from the batch file's folder)",
+        '      (pages.ndjson lines: {"path": "saved.html", "url": "https://..."}, optionally with\n'
+        '       "encoding": "shift_jis"; relative paths are read from the batch file'
+        "'s folder)",
     )
     ex.add_argument("html_file", nargs="?", type=Path, help="saved HTML file ('-' reads standard input)")
     ex.add_argument(
@@ -45,24 +50,31 @@ def add_parser(sub: SubParsers) -> None:
     )
     ex.add_argument("--site", help="site file name, or 'generic' for generic extraction")
     ex.add_argument(
-        "--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url} line of FILE"
+        "--batch", type=Path, metavar="FILE.ndjson", help="extract every {path, url[, encoding]} line of FILE"
+    )
+    ex.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the saved page's encoding, over its <meta charset> (a byte order mark still wins); "
+        "with --batch, for lines that name none",
     )
 
 
 def handle(args: argparse.Namespace) -> int:
+    check_encoding(args.encoding)
     sites = registry(args)
     if args.batch:
-        return _batch(args.batch, sites, args.site)
+        return _batch(args.batch, sites, args.site, args.encoding)
     if args.html_file is None or not args.url:
         print("error: give HTML_FILE and --url, or --batch FILE (see --help)", file=sys.stderr)
         return EXIT_CONFIG
     site = sites.choose(args.url, args.site)
-    rec = process_saved(SeenPage(args.url, read_html(args.html_file), args.url), site)
+    rec = process_saved(SeenPage(args.url, read_html(args.html_file, args.encoding), args.url), site)
     print(rec.to_json())
     return EXIT_FAILED if rec.status == "error" else EXIT_OK
 
 
-def _batch(batch: Path, sites: SiteRegistry, site_name: str | None) -> int:
+def _batch(batch: Path, sites: SiteRegistry, site_name: str | None, encoding: str | None) -> int:
     failed = 0
     for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -74,7 +86,11 @@ def _batch(batch: Path, sites: SiteRegistry, site_name: str | None) -> int:
             path = Path(item["path"])
             if not path.is_absolute():
                 path = batch.parent / path
-            rec = process_saved(SeenPage(url, read_html(path), url), sites.choose(url, site_name))
+            line_encoding = item.get("encoding", encoding)
+            if line_encoding is not None and not isinstance(line_encoding, str):
+                raise TypeError(f"encoding must be a string, not {line_encoding!r}")
+            html = read_html(path, line_encoding)
+            rec = process_saved(SeenPage(url, html, url), sites.choose(url, site_name))
         except (ValueError, KeyError, TypeError, OSError, UsageError) as exc:
             problem = PageError("content", f"{batch}:{n}: {type(exc).__name__}: {exc}")
             rec = error_record(url, None, problem, attempts=1, fetched_at=now_utc())

@@ -38,6 +38,7 @@ from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_ha
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.sitespec import SiteSpec
+from scrapers.dom.decode import decode_html
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
@@ -172,6 +173,11 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
     return changed
 
 
+def _utf8_dom(html: str) -> str:
+    """dom.html is written as UTF-8: a BOM says so if the DOM's <meta charset> names another."""
+    return html if decode_html(html.encode("utf-8"))[1] == "utf-8" else "\ufeff" + html
+
+
 def _redact_urls(data: dict[str, Any], params: Sequence[str]) -> dict[str, Any]:
     """The record's (or meta's) own addresses redacted: they are the ones replay navigates to."""
     out = dict(data)
@@ -240,7 +246,7 @@ async def record_page(
             raise RecordingError(f"{kind}: {message}")
         if not (partial / HAR_FILE).is_file():
             raise RecordingError("browser: the browser did not write the HAR file")
-        write_atomic(partial / DOM_FILE, result.html)
+        write_atomic(partial / DOM_FILE, _utf8_dom(result.html))
         _dump(partial / EXPECTED_FILE, comparable(rec))
         meta = _meta(pipeline, url, rec, fixed, clock)
         _dump(partial / META_FILE, meta.model_dump(mode="json"))

@@ -2,6 +2,10 @@
 answers with the file, so relative links and the site file's domain work as on the live site.
 Every other request is answered from the file's own folder (a saved page's assets, by file name)
 or refused: nothing leaves the machine.
+
+The page is decoded as `storyline extract` decodes it (`dom.decode.decode_html`) and served as
+UTF-8, said in the Content-Type header: the header outranks the page's own `<meta charset>` in
+the browser, so the browser and `extract` read the same text.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, Route
 
 from scrapers.browser.har import normalize_url
+from scrapers.dom.decode import decode_html
 
 
 @dataclass
@@ -22,6 +27,7 @@ class SavedPage:
 
     html_path: Path
     url: str
+    encoding: str | None = None  # decode_html's `declared`: outranks the page's <meta charset>
     served: list[str] = field(default_factory=list)  # requests answered from disk
     refused: list[str] = field(default_factory=list)  # requests nothing answered: never sent out
 
@@ -38,7 +44,8 @@ class SavedPage:
         url = route.request.url
         if normalize_url(url) == normalize_url(self.url):
             self.served.append(url)
-            body = self.html_path.read_bytes()
+            text, _ = decode_html(self.html_path.read_bytes(), self.encoding)
+            body = text.encode("utf-8")
             await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=body)
         elif (asset := self._asset(url)) is not None:
             self.served.append(url)
