@@ -118,8 +118,8 @@ def title_date(page: PageMeta, tz: str) -> str | None:
 
 def authors(page: PageMeta) -> list[str] | None:
     """The main entity's authors, else those of the first author <meta> naming any, none of them
-    the publisher. None when no source names anyone (the caller keeps what it found); [] when
-    every name declared was the site's own."""
+    the publisher or an address. None when no source says anything (the caller keeps what it
+    found); [] when everything declared was the site's own or no name."""
     sources: list[list[Candidate]] = [_entity_authors(page)]
     sources += [[(v, False) for v in page.metas.get(key, [])] for key in AUTHOR_METAS]
     declared = False
@@ -128,9 +128,9 @@ def authors(page: PageMeta) -> list[str] | None:
         kept: list[str] = []
         for raw, person in source:
             name = clean(raw)
+            declared = declared or bool(name)
             if not _could_be_person(name):
                 continue
-            declared = True
             if is_site_name(name, page.site_tokens, page.host):
                 if person:
                     site_people.append(name)
