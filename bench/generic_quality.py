@@ -115,15 +115,18 @@ def names_the_site(author: str, url: str) -> bool:
     return bool(host) and (host in author.lower() or (len(label) >= 2 and label in words and len(words) <= 3))
 
 
-# Landmarks that hold site navigation, never a story's widget: by tag, or by ARIA role.
-_FURNITURE_TAGS = frozenset({"nav", "header", "footer"})
+# Landmarks that hold site navigation, never a story's widget: by tag, or by ARIA role. A
+# <header> or <footer> inside an article, aside, main or section is that part's own (HTML maps
+# only the page's to the banner and contentinfo roles): a teaser's <header> holds its link.
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar"})
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
 _NAMED_MENU = re.compile(r"(^|[\s_-])(nav|navigation|navbar|menu|megamenu)($|[\s_A-Z-])|(^|[\s_-])nav[A-Z]")
 
 
-def widget_places(html: str, url: str, widgets: list[Any]) -> tuple[int, int]:
-    """How many `widgets` sit in page furniture: (inside nav/header/footer or a navigation,
-    banner or contentinfo role; inside an element whose id or class names navigation or a menu).
+def widget_places(html: str, url: str, widgets: list[Any]) -> tuple[int, int, int]:
+    """How many `widgets` sit in page furniture: (inside a nav, the page's header or footer, or a
+    navigation, banner or contentinfo role; inside an element whose id or class names
+    navigation or a menu; inside any header or footer element, a section's own too).
     A widget's place is where most of its item links are; a link that is also elsewhere on the
     page (a menu often repeats a teaser's URL) counts as elsewhere."""
     root = parse_html(html).root
@@ -131,14 +134,13 @@ def widget_places(html: str, url: str, widgets: list[Any]) -> tuple[int, int]:
     for a in root.iter("a"):
         if (u := join_url(url, (a.get("href") or "").strip())) is not None:
             where.setdefault(u, []).append(a)
-    landmark = named = 0
+    counts = [0, 0, 0]
     for w in widgets:
         links = [where[i.url] for i in w.items if i.url in where]
-        in_landmark = sum(all(_inside(a, _is_landmark) for a in same) for same in links)
-        in_named = sum(all(_inside(a, _named_menu) for a in same) for same in links)
-        landmark += bool(links) and in_landmark * 2 > len(links)
-        named += bool(links) and in_named * 2 > len(links)
-    return landmark, named
+        for n, test in enumerate((_is_landmark, _named_menu, _is_header_or_footer)):
+            inside = sum(all(_inside(a, test) for a in same) for same in links)
+            counts[n] += bool(links) and inside * 2 > len(links)
+    return counts[0], counts[1], counts[2]
 
 
 def _inside(a: Any, test: Any) -> bool:
@@ -150,17 +152,24 @@ def _named_menu(el: Any) -> bool:
 
 
 def _is_landmark(el: Any) -> bool:
-    return el.tag in _FURNITURE_TAGS or (el.get("role") or "").strip().lower() in _FURNITURE_ROLES
+    if el.tag in ("header", "footer"):
+        return not any(a.tag in _SECTIONING for a in el.iterancestors())
+    return el.tag == "nav" or (el.get("role") or "").strip().lower() in _FURNITURE_ROLES
 
 
-def print_widgets(pages: int, per_page: list[int], landmark: int, named: int) -> None:
+def _is_header_or_footer(el: Any) -> bool:
+    return el.tag in ("header", "footer")
+
+
+def print_widgets(pages: int, per_page: list[int], landmark: int, named: int, any_header: int) -> None:
     total = sum(per_page)
     print(
         f"  widgets: {total} on {pages} pages ({total / pages:.2f} a page, pages with none:"
         f" {per_page.count(0)}, most on one page: {max(per_page, default=0)})"
     )
-    print(f"  ... inside nav/header/footer or a navigation/banner/contentinfo role: {landmark}")
+    print(f"  ... inside nav, the page's header/footer, a navigation/banner/contentinfo role: {landmark}")
     print(f"  ... inside an element whose id or class names navigation or a menu: {named}")
+    print(f"  ... inside any header/footer element (an article's or section's own too): {any_header}")
 
 
 def score_aeb(gt_dirs: list[Path], preds: dict[str, str], tmp: Path) -> dict[str, float]:
@@ -195,8 +204,9 @@ def fundus(tmp: Path) -> None:
     ours, theirs = {}, {}
     heads = heads_typo = dates = dated = titled = 0
     authored = authors_exact = authors_same = site_authors = 0
+    people_only = people_exact = 0  # references naming no site or publisher among the authors
     per_page: list[int] = []
-    landmark = named = 0
+    landmark = named = any_header = 0
     follows: Counter[str] = Counter()
     pages = sorted(FUNDUS.glob("*/*.expected.json"))
     for jf in pages:
@@ -226,11 +236,15 @@ def fundus(tmp: Path) -> None:
             exact, same = same_authors(exp["authors"], ex.story.authors)
             authors_exact += exact
             authors_same += same
+            if not any(names_the_site(a, url) for a in exp["authors"]):
+                people_only += 1
+                people_exact += exact
         site_authors += any(names_the_site(a, url) for a in ex.story.authors)
         per_page.append(len(ex.widgets))
-        in_landmark, in_named = widget_places(html, url, ex.widgets)
+        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
         landmark += in_landmark
         named += in_named
+        any_header += in_header
         body = exp.get("body")
         if body:
             paras = list(body.get("summary", []))
@@ -249,8 +263,9 @@ def fundus(tmp: Path) -> None:
     print(f"  generic publication instant exact: {dates}/{dated} = {dates / dated:.1%}")
     print(f"  generic authors exact:            {authors_exact}/{authored} = {authors_exact / authored:.1%}")
     print(f"  ... same names, any order or case: {authors_same}/{authored} = {authors_same / authored:.1%}")
+    print(f"  ... exact where the reference names no site or publisher: {people_exact}/{people_only}")
     print(f"  pages with the site or publisher among the authors: {site_authors}")
-    print_widgets(len(pages), per_page, landmark, named)
+    print_widgets(len(pages), per_page, landmark, named, any_header)
     print(
         f"  pages whose JSON-LD headline and og:title differ (both cleaned): {sum(follows.values())};"
         f" the reference took og:title on {follows['og']}, JSON-LD on {follows['ld']},"
@@ -262,7 +277,7 @@ def wcxb() -> None:
     """Authors and publication day on wcxb's pages, whose reference names one byline string."""
     authored = authors_same = no_author = extra_author = site_authors = dated = days = undated_given = 0
     per_page: list[int] = []
-    landmark = named = 0
+    landmark = named = any_header = 0
     pages = sorted(WCXB.glob("*.json"))
     for jf in pages:
         data = json.loads(jf.read_text(encoding="utf-8"))
@@ -283,9 +298,10 @@ def wcxb() -> None:
         else:
             undated_given += bool(ex.story.published)
         per_page.append(len(ex.widgets))
-        in_landmark, in_named = widget_places(html, url, ex.widgets)
+        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
         landmark += in_landmark
         named += in_named
+        any_header += in_header
     print(f"\nwcxb dev ({len(pages)} pages), generic metadata")
     share = authors_same / authored
     print(f"  authors, same words as the reference: {authors_same}/{authored} = {share:.1%}")
@@ -294,7 +310,7 @@ def wcxb() -> None:
     print(f"  pages with the site or publisher among the authors: {site_authors}")
     print(f"  publication day exact: {days}/{dated} = {days / dated:.1%}")
     print(f"  ... a date found where the reference has none: {undated_given} of {len(pages) - dated}")
-    print_widgets(len(pages), per_page, landmark, named)
+    print_widgets(len(pages), per_page, landmark, named, any_header)
 
 
 def suggest(tmp: Path) -> None:
