@@ -1,12 +1,16 @@
 """How good is extraction without a site file? Generic extraction and `suggest`, side by side.
 
-    python bench/generic_quality.py [--only aeb,fundus,suggest]
+    python bench/generic_quality.py [--only aeb,fundus,wcxb,suggest]
 
 1. article-bench dev (../shared/data/article-bench/dev): body F1 of Storyline's generic
    extractor and of trafilatura alone, in the same run, scored by ../shared/tools/aeb_score.py.
 2. fundus (../shared/data/fundus): the same two on the expected bodies (same shingle metric),
-   plus generic headline and publication-instant accuracy.
-3. suggest on fundus-eval dev (../shared/data/fundus-eval/dev): for every publisher, a site
+   plus generic headline, authors and publication-instant accuracy, and the widgets found:
+   how many per page, and how many of them sit in page furniture (see `widget_places`).
+3. wcxb dev (../shared/data/wcxb/dev, 700 pages of 600 sites): authors and publication day
+   against its reviewed `author` and `publish_date`, the same widget counts. Its body measure
+   is not repeated here.
+4. suggest on fundus-eval dev (../shared/data/fundus-eval/dev): for every publisher, a site
    file drafted from article 0 extracts article 1 unedited; ROUGE-LSum F1 per that folder's
    README (../shared/tools/rouge_score_eval.py; needs rouge-score, nltk and the Punkt model,
    which `make bench` installs).
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import subprocess
@@ -32,7 +37,7 @@ from common import ROOT, machine
 from scrapers.config.sitefiles import generic_site, parse_site_text
 from scrapers.dom import jsonld
 from scrapers.dom.parse import HeadIndex, parse_html
-from scrapers.dom.values import clean
+from scrapers.dom.values import clean, join_url
 from scrapers.extract.recipe import extract
 from scrapers.generic.headline import better_headline
 from scrapers.generic.suggest import draft_site
@@ -41,6 +46,7 @@ SHARED = ROOT.parent / "shared"
 AEB = SHARED / "data" / "article-bench" / "dev"
 FUNDUS = SHARED / "data" / "fundus"
 FEVAL = SHARED / "data" / "fundus-eval" / "dev"
+WCXB = SHARED / "data" / "wcxb" / "dev"
 NLTK_DATA = ROOT / ".venv" / "nltk_data"
 
 
@@ -86,6 +92,86 @@ def same_instant(expected: str, got: str | None) -> bool:
     return have == want
 
 
+def same_authors(expected: list[str], got: list[str]) -> tuple[bool, bool]:
+    """(exactly the reference's list, the same names in any order and case)."""
+    exact = [clean(a) for a in expected] == got
+    return exact, {clean(a).casefold() for a in expected} == {g.casefold() for g in got}
+
+
+_NAME_JOINS = {"and", "und", "y", "et", "e", "by", "von", "de"}
+
+
+def author_words(text: str) -> set[str]:
+    """A byline's words without joiners: "A. Smith and B. Jones" and ["A. Smith", "B. Jones"] agree."""
+    return {w for w in re.findall(r"\w+", text.casefold()) if w not in _NAME_JOINS}
+
+
+def names_the_site(author: str, url: str) -> bool:
+    """A publisher in the author list: the host's name ("dw" of www.dw.com) is all of one of its
+    words, or the author spells the host out ("Deutsche Welle (www.dw.com)")."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    words = author_words(author)
+    label = host.split(".")[0]
+    return bool(host) and (host in author.lower() or (len(label) >= 2 and label in words and len(words) <= 3))
+
+
+# Landmarks that hold site navigation, never a story's widget: by tag, or by ARIA role. A
+# <header> or <footer> inside an article, aside, main or section is that part's own (HTML maps
+# only the page's to the banner and contentinfo roles): a teaser's <header> holds its link.
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar"})
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
+_NAMED_MENU = re.compile(r"(^|[\s_-])(nav|navigation|navbar|menu|megamenu)($|[\s_A-Z-])|(^|[\s_-])nav[A-Z]")
+
+
+def widget_places(html: str, url: str, widgets: list[Any]) -> tuple[int, int, int]:
+    """How many `widgets` sit in page furniture: (inside a nav, the page's header or footer, or a
+    navigation, banner or contentinfo role; inside an element whose id or class names
+    navigation or a menu; inside any header or footer element, a section's own too).
+    A widget's place is where most of its item links are; a link that is also elsewhere on the
+    page (a menu often repeats a teaser's URL) counts as elsewhere."""
+    root = parse_html(html).root
+    where: dict[str, list[Any]] = {}
+    for a in root.iter("a"):
+        if (u := join_url(url, (a.get("href") or "").strip())) is not None:
+            where.setdefault(u, []).append(a)
+    counts = [0, 0, 0]
+    for w in widgets:
+        links = [where[i.url] for i in w.items if i.url in where]
+        for n, test in enumerate((_is_landmark, _named_menu, _is_header_or_footer)):
+            inside = sum(all(_inside(a, test) for a in same) for same in links)
+            counts[n] += bool(links) and inside * 2 > len(links)
+    return counts[0], counts[1], counts[2]
+
+
+def _inside(a: Any, test: Any) -> bool:
+    return any(test(e) for e in (a, *a.iterancestors()))
+
+
+def _named_menu(el: Any) -> bool:
+    return bool(_NAMED_MENU.search(f"{el.get('id', '')} {el.get('class', '')}"))
+
+
+def _is_landmark(el: Any) -> bool:
+    if el.tag in ("header", "footer"):
+        return not any(a.tag in _SECTIONING for a in el.iterancestors())
+    return el.tag == "nav" or (el.get("role") or "").strip().lower() in _FURNITURE_ROLES
+
+
+def _is_header_or_footer(el: Any) -> bool:
+    return el.tag in ("header", "footer")
+
+
+def print_widgets(pages: int, per_page: list[int], landmark: int, named: int, any_header: int) -> None:
+    total = sum(per_page)
+    print(
+        f"  widgets: {total} on {pages} pages ({total / pages:.2f} a page, pages with none:"
+        f" {per_page.count(0)}, most on one page: {max(per_page, default=0)})"
+    )
+    print(f"  ... inside nav, the page's header/footer, a navigation/banner/contentinfo role: {landmark}")
+    print(f"  ... inside an element whose id or class names navigation or a menu: {named}")
+    print(f"  ... inside any header/footer element (an article's or section's own too): {any_header}")
+
+
 def score_aeb(gt_dirs: list[Path], preds: dict[str, str], tmp: Path) -> dict[str, float]:
     path = tmp / "preds.ndjson"
     path.write_text("".join(json.dumps({"id": k, "articleBody": v}) + "\n" for k, v in preds.items()))
@@ -117,6 +203,10 @@ def fundus(tmp: Path) -> None:
     gt.mkdir()
     ours, theirs = {}, {}
     heads = heads_typo = dates = dated = titled = 0
+    authored = authors_exact = authors_same = site_authors = 0
+    people_only = people_exact = 0  # references naming no site or publisher among the authors
+    per_page: list[int] = []
+    landmark = named = any_header = 0
     follows: Counter[str] = Counter()
     pages = sorted(FUNDUS.glob("*/*.expected.json"))
     for jf in pages:
@@ -141,6 +231,20 @@ def fundus(tmp: Path) -> None:
         if exp.get("publishing_date"):
             dated += 1
             dates += same_instant(exp["publishing_date"], ex.story.published)
+        if "authors" in exp:
+            authored += 1
+            exact, same = same_authors(exp["authors"], ex.story.authors)
+            authors_exact += exact
+            authors_same += same
+            if not any(names_the_site(a, url) for a in exp["authors"]):
+                people_only += 1
+                people_exact += exact
+        site_authors += any(names_the_site(a, url) for a in ex.story.authors)
+        per_page.append(len(ex.widgets))
+        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
+        landmark += in_landmark
+        named += in_named
+        any_header += in_header
         body = exp.get("body")
         if body:
             paras = list(body.get("summary", []))
@@ -157,11 +261,56 @@ def fundus(tmp: Path) -> None:
     print(f"  generic headline exact:           {heads}/{titled} = {heads / titled:.1%}")
     print(f"  ... same up to typography:        {heads_typo}/{titled} = {heads_typo / titled:.1%}")
     print(f"  generic publication instant exact: {dates}/{dated} = {dates / dated:.1%}")
+    print(f"  generic authors exact:            {authors_exact}/{authored} = {authors_exact / authored:.1%}")
+    print(f"  ... same names, any order or case: {authors_same}/{authored} = {authors_same / authored:.1%}")
+    print(f"  ... exact where the reference names no site or publisher: {people_exact}/{people_only}")
+    print(f"  pages with the site or publisher among the authors: {site_authors}")
+    print_widgets(len(pages), per_page, landmark, named, any_header)
     print(
         f"  pages whose JSON-LD headline and og:title differ (both cleaned): {sum(follows.values())};"
         f" the reference took og:title on {follows['og']}, JSON-LD on {follows['ld']},"
         f" neither on {follows['neither']}"
     )
+
+
+def wcxb() -> None:
+    """Authors and publication day on wcxb's pages, whose reference names one byline string."""
+    authored = authors_same = no_author = extra_author = site_authors = dated = days = undated_given = 0
+    per_page: list[int] = []
+    landmark = named = any_header = 0
+    pages = sorted(WCXB.glob("*.json"))
+    for jf in pages:
+        data = json.loads(jf.read_text(encoding="utf-8"))
+        url = data["url"]
+        html = gzip.decompress(jf.with_suffix(".html.gz").read_bytes()).decode("utf-8", "replace")
+        ex = extract(html, url, generic_site())
+        got = ex.story.authors
+        site_authors += any(names_the_site(a, url) for a in got)
+        if data.get("author"):
+            authored += 1
+            authors_same += bool(got) and author_words(" ".join(got)) == author_words(data["author"])
+            no_author += not got
+        else:
+            extra_author += bool(got)
+        if data.get("publish_date"):
+            dated += 1
+            days += (ex.story.published or "")[:10] == str(data["publish_date"])[:10]
+        else:
+            undated_given += bool(ex.story.published)
+        per_page.append(len(ex.widgets))
+        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
+        landmark += in_landmark
+        named += in_named
+        any_header += in_header
+    print(f"\nwcxb dev ({len(pages)} pages), generic metadata")
+    share = authors_same / authored
+    print(f"  authors, same words as the reference: {authors_same}/{authored} = {share:.1%}")
+    print(f"  ... none found where the reference names one: {no_author}")
+    print(f"  ... some found where the reference names none: {extra_author} of {len(pages) - authored}")
+    print(f"  pages with the site or publisher among the authors: {site_authors}")
+    print(f"  publication day exact: {days}/{dated} = {days / dated:.1%}")
+    print(f"  ... a date found where the reference has none: {undated_given} of {len(pages) - dated}")
+    print_widgets(len(pages), per_page, landmark, named, any_header)
 
 
 def suggest(tmp: Path) -> None:
@@ -206,7 +355,7 @@ def suggest(tmp: Path) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="aeb,fundus,suggest")
+    ap.add_argument("--only", default="aeb,fundus,wcxb,suggest")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     print(f"machine: {machine()}")
@@ -216,6 +365,8 @@ def main() -> int:
             article_bench(tmp)
         if "fundus" in parts:
             fundus(tmp)
+        if "wcxb" in parts:
+            wcxb()
         if "suggest" in parts:
             suggest(tmp)
     return 0

@@ -24,6 +24,7 @@ from scrapers.extract.blocks import declared_widgets, detected_widgets, page_fie
 from scrapers.extract.body import story_body
 from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field
 from scrapers.generic import headline as generic
+from scrapers.generic import metadata
 from scrapers.output import record
 
 META_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics")
@@ -154,19 +155,29 @@ def story_fields(
 
 
 def generic_fixes(found: Found, doc: PageContext) -> Found:
-    """Generic extraction only: a cleaner headline, and htmldate when no date was declared."""
+    """Generic extraction only: a cleaner headline; authors and date from the article's own
+    JSON-LD node and <meta>, never the publisher as an author; htmldate when nothing declares
+    a date (scrapers/generic/metadata.py)."""
     names = [n for n in doc.head.metas.get("og:site_name", []) if n]
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
     host = _host(doc.url)
-    values = dict(found.values)
+    values, matched = dict(found.values), dict(found.matched)
     headline = generic.better_headline(as_str(values.get("headline")), names, host, doc.head.title)
-    if headline is None:
-        values.pop("headline", None)
-    else:
-        values["headline"] = headline
-    if "published" not in values and (when := generic.fallback_published(doc.root.root, doc.url, doc.tz)):
-        values["published"] = when
-    return Found(values, found.matched, found.missing)
+    page = metadata.PageMeta(doc.head.metas, doc.jsonld, doc.url, doc.head.canonical, doc.head.title)
+    decided: dict[str, Value | None] = {"headline": headline, "authors": metadata.authors(page)}
+    decided["published"] = metadata.published(page, doc.tz) or values.get("published")
+    if not decided["published"]:
+        decided["published"] = generic.fallback_published(doc.root.root, doc.url, doc.tz)
+    for name, value in decided.items():
+        if name == "authors" and value is None:
+            continue  # no author source named anyone: what the selectors found stands
+        if value != values.get(name):
+            matched.pop(name, None)  # no longer what that selector found
+        if value:
+            values[name] = value
+        else:
+            values.pop(name, None)
+    return Found(values, matched, found.missing)
 
 
 def _host(url: str) -> str:

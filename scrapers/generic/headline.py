@@ -30,7 +30,7 @@ MAX_TITLE = 2000  # longer is no headline with a site's name after it: left as i
 MAX_DROPPED = 8  # segments dropped from one title at most ("| Sport | Fußball | BILD.de" is 3)
 
 
-def _norm(text: str) -> str:
+def norm_name(text: str) -> str:
     """Letters and digits only, umlauts spelt out: "Börsen-Zeitung" and boersen-zeitung.de agree."""
     text = text.lower().translate(_SPELL)
     return "".join(c for c in text if c.isalnum())
@@ -43,11 +43,11 @@ def site_tokens(site_names: list[str], host: str) -> list[str]:
     """How a site may name itself: its declared names and its host's labels ("bild" of www.bild.de)."""
     labels = host.lower().split(".")
     labels = [lab for lab in labels[:-1] if lab not in ("www", "m", "amp", "co", "com", "news")] or labels
-    return [t for t in {_norm(n) for n in site_names} | {_norm(lab) for lab in labels} if len(t) >= 2]
+    return [t for t in {norm_name(n) for n in site_names} | {norm_name(lab) for lab in labels} if len(t) >= 2]
 
 
 def _names_site(segment: str, tokens: list[str]) -> bool:
-    seg = _norm(segment)
+    seg = norm_name(segment)
     if not seg or len(segment) > 40:
         return False
     return any(seg == t or (len(t) >= 4 and t in seg) or (len(seg) >= 4 and seg in t) for t in tokens)
@@ -72,7 +72,7 @@ def strip_site_suffix(
         head, segment = text[: last.start()].strip(), text[last.end() :].strip()
         if len(head.split()) < 2 and len(head) < 8:
             break  # what would be left is no headline
-        site = _names_site(segment, tokens) or bool(_DATE.match(segment)) or _norm(segment) in furniture
+        site = _names_site(segment, tokens) or bool(_DATE.match(segment)) or norm_name(segment) in furniture
         if not (site or (dropped and len(segment) <= 20 and len(segment.split()) <= 2)):
             break  # else: a section name between the headline and the site's name
         text = head
@@ -98,7 +98,7 @@ def better_headline(
     if "&" in chosen and _ENTITY.search(chosen):  # JSON-LD written with HTML entities in it
         chosen = clean(html.unescape(chosen))
     tokens = site_tokens(site_names, host)
-    furniture = frozenset(_norm(s) for s in strip_site_suffix(page_title or "", tokens)[1])
+    furniture = frozenset(norm_name(s) for s in strip_site_suffix(page_title or "", tokens)[1])
     return strip_site_suffix(chosen, tokens, furniture)[0]
 
 

@@ -3,12 +3,16 @@
 A widget is a link-dense block with a heading: "Hot this week", "Related", "Most read".
 Each heading is walked up to the smallest ancestor holding three or more teaser links
 (links whose text reads like a headline, not "Home" or "Next"); that ancestor is the
-block, its links the items. Site navigation and footers never qualify: their links are
-short words, and nav/footer/header elements are skipped outright.
+block, its links the items. Site navigation, headers and footers never qualify: their links
+are mostly short words, and what sits in a nav/header/footer element, in a navigation, banner
+or contentinfo role, or in an element whose id or class names navigation or a menu
+(`div#navMain`, `ul.mega-menu`: a mega menu's columns look like headed link lists) is
+skipped outright.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +25,22 @@ Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_CLASS = re.compile(r"(^|[\s_-])(title|heading|header|hed|label)($|[\s_-])", re.I)
-_SKIP_TAGS = frozenset({"nav", "footer", "header", "form", "script", "style", "noscript", "template"})
+_SKIP_TAGS = frozenset({"nav", "form", "script", "style", "noscript", "template"})
+# A <header> or <footer> is the page's banner or footer, unless it sits in one of these: then it
+# is that article's or section's own ("<section><header><h2>Related</h2></header>...").
+_PAGE_LEVEL = frozenset({"header", "footer"})
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
+MAX_SECTIONING_DEPTH = 64  # ancestors searched for one (real pages: a handful)
+# ARIA landmarks of site chrome: the same as <nav>, <header> and <footer> on pages built of <div>s.
+_SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
+# A word of an id or class naming navigation ("navMain", "site-nav", "mega-menu"), once camelCase
+# is split; not after "no-" ("no_nav"). A fixed alternation between non-letters: linear on any
+# class string.
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NAV_WORD = re.compile(
+    r"(?<![a-z])(?<!no[-_])(nav|navi|navigation|navbar|menu|menubar|megamenu|mainnav|subnav|topnav)(?![a-z])"
+)
+ATTR_CHARS = 4096  # of an id or class read for those words (hostile pages: class names of 100,000)
 MIN_ITEMS = 3
 MIN_TITLE_WORDS = 3
 MAX_HEADING_ELEMENTS = 2000  # a heading holding more elements is no title (fundus: 1,300 at most)
@@ -147,23 +166,44 @@ def _is_heading(el: Element) -> bool:
     return tag in ("div", "span", "p", "strong") and bool(_HEADING_CLASS.search(el.get("class", "")))
 
 
-def _inside_skipped(el: Element, known: dict[Element, bool]) -> bool:
-    """Whether `el` or an ancestor is a nav, footer...; `known` remembers the answers on the way."""
-    path: list[Element] = []
-    node: Element | None = el
-    answer = False
-    while node is not None:
-        if node in known:
-            answer = known[node]
-            break
-        path.append(node)
-        if isinstance(node.tag, str) and node.tag in _SKIP_TAGS:
-            answer = True
-            break
-        node = node.getparent()
-    for seen in path:
-        known[seen] = answer
-    return answer
+def _is_chrome(el: Element) -> bool:
+    """A nav, page header or page footer, by tag, ARIA role, or an id or class naming navigation."""
+    if el.tag in _SKIP_TAGS or (el.get("role") or "").strip().lower() in _SKIP_ROLES:
+        return True
+    if el.tag in _PAGE_LEVEL:
+        ancestors = itertools.islice(el.iterancestors(), MAX_SECTIONING_DEPTH)
+        return not any(a.tag in _SECTIONING for a in ancestors)
+    names = f"{(el.get('id') or '')[:ATTR_CHARS]} {(el.get('class') or '')[:ATTR_CHARS]}".split()
+    # A BEM modifier describes a look, not a role: "carousel--nav-top-right" is no menu.
+    names = [n.split("--", 1)[0] for n in names]
+    return bool(_NAV_WORD.search(_CAMEL.sub(" ", " ".join(names)).lower()))
+
+
+class _Chrome:
+    """Whether an element sits in site chrome (`_is_chrome`), each element decided once. The
+    story's container and its ancestors never count: a page wrapper may be classed "has-menu"."""
+
+    def __init__(self, story_and_above: set[Element]) -> None:
+        self.known: dict[Element, bool] = {}
+        self.exempt = story_and_above
+
+    def inside(self, el: Element) -> bool:
+        path: list[Element] = []
+        node: Element | None = el
+        answer = False
+        while node is not None:
+            if node in self.known:
+                answer = self.known[node]
+                break
+            path.append(node)
+            exempt = not isinstance(node.tag, str) or node.tag in ("html", "body") or node in self.exempt
+            if not exempt and _is_chrome(node):
+                answer = True
+                break
+            node = node.getparent()
+        for seen in path:
+            self.known[seen] = answer
+        return answer
 
 
 def find_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
@@ -172,7 +212,7 @@ def find_widgets(root: Element, page_url: str, story: Element | None = None) -> 
     teasers = _Teasers(join_url(page_url, str(base)) or page_url, page_url)
     story_nodes = set(story.iter()) if story is not None else set()
     story_and_above = {story, *story.iterancestors()} if story is not None else set()
-    skipped: dict[Element, bool] = {}
+    chrome = _Chrome(story_and_above)
     sizes: dict[Element, int] = {}
     found: list[FoundWidget] = []
     taken: set[Element] = set()
@@ -181,7 +221,7 @@ def find_widgets(root: Element, page_url: str, story: Element | None = None) -> 
     for h in root.iter():
         if not isinstance(h.tag, str) or not _is_heading(h) or h in story_nodes or h in inside_taken:
             continue
-        if _inside_skipped(h, skipped) or _bottom_up(h, sizes, _size) > MAX_HEADING_ELEMENTS:
+        if chrome.inside(h) or _bottom_up(h, sizes, _size) > MAX_HEADING_ELEMENTS:
             continue
         title = clean(element_text(h))
         if not title or len(title) > 60 or (h.find(".//a") is not None and len(title.split()) > 4):

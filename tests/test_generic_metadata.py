@@ -1,0 +1,164 @@
+"""Generic metadata: who wrote it (never the publisher), when (the article's own declaration
+first), and which link blocks are widgets (never the site's navigation)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from scrapers.config.sitefiles import generic_site
+from scrapers.extract.recipe import extract
+
+URL = "https://www.daily.example/world/2024/05/big-story"
+STORY = "".join(
+    f"<p>Paragraph {n} of the story is long enough to count as a paragraph, with a full stop.</p>"
+    for n in range(4)
+)
+
+
+def page(head: str = "", body: str = "") -> str:
+    return (
+        f"<!doctype html><html><head><title>Big story | Daily Example</title>"
+        f'<meta property="og:site_name" content="Daily Example">{head}</head>'
+        f"<body><main><article><h1>Big story</h1><div class='story-body'>{STORY}</div></article>"
+        f"</main>{body}</body></html>"
+    )
+
+
+def ld(obj: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def test_the_publisher_is_no_author_and_a_journalist_stays() -> None:
+    head = ld(
+        {
+            "@type": "NewsArticle",
+            "url": URL,
+            "author": [
+                {"@type": "Person", "name": "Jane Reporter"},
+                {"@type": "Organization", "name": "Wire Agency"},
+                {"@type": "Person", "name": "Daily Example"},
+            ],
+            "publisher": {"@type": "Organization", "name": "Daily Example Media"},
+        }
+    )
+    assert extract(page(head), URL, generic_site()).story.authors == ["Jane Reporter"]
+
+
+@pytest.mark.parametrize(
+    "author",
+    ["Deutsche Welle (www.daily.example)", "Daily Example", "desk@daily.example", "https://facebook.com/x"],
+)
+def test_a_meta_author_naming_the_site_is_dropped(author: str) -> None:
+    ex = extract(page(f'<meta name="author" content="{author}">'), URL, generic_site())
+    assert ex.story.authors == []
+
+
+def test_a_later_source_names_the_journalist_when_the_first_names_the_site() -> None:
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Daily Example"}})
+    head += '<meta name="author" content="Jane Reporter">'
+    assert extract(page(head), URL, generic_site()).story.authors == ["Jane Reporter"]
+
+
+def test_jsonld_date_of_the_main_article_wins_over_dates_in_the_text() -> None:
+    head = ld(
+        [
+            {"@type": "NewsArticle", "url": "https://www.daily.example/other", "datePublished": "2024-05-01"},
+            {"@type": "NewsArticle", "url": URL + "?utm=feed", "datePublished": "2024-05-09T08:30:00+02:00"},
+        ]
+    )
+    body = "<aside><time datetime='2024-04-30T10:00:00Z'>30 April</time> Older story</aside>"
+    ex = extract(page(head, body), URL, generic_site())
+    assert ex.story.published == "2024-05-09T08:30:00+02:00"
+
+
+def test_a_live_blogs_updates_do_not_date_the_page() -> None:
+    update = {"@type": "BlogPosting", "datePublished": "2024-05-10T22:00:00Z", "mainEntityOfPage": URL}
+    head = ld(
+        {
+            "@type": "LiveBlogPosting",
+            "url": URL,
+            "datePublished": "2024-05-09T06:00:00Z",
+            "liveBlogUpdate": [update],
+        }
+    )
+    assert extract(page(head), URL, generic_site()).story.published == "2024-05-09T06:00:00+00:00"
+
+
+def test_a_publication_meta_wins_over_a_time_element() -> None:
+    head = '<meta property="article:published_time" content="2024-05-09T08:30:00Z">'
+    body = "<aside><time datetime='2024-04-30T10:00:00Z'>30 April</time></aside>"
+    assert extract(page(head, body), URL, generic_site()).story.published == "2024-05-09T08:30:00+00:00"
+
+
+def test_the_titles_date_comes_before_a_teasers() -> None:
+    html = page(body="<aside><h2>More</h2><p><span class='date'>24.04.2023</span> A teaser</p></aside>")
+    html = html.replace(
+        "<title>Big story | Daily Example</title>", "<title>Big story | Daily Example | 28.04.2023</title>"
+    )
+    assert (extract(html, URL, generic_site()).story.published or "")[:10] == "2023-04-28"
+
+
+LINKS = "".join(f'<li><a href="/s/{n}">A story headline number {n} of the day</a></li>' for n in range(4))
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        f"<nav><h3>Sections</h3><ul>{LINKS}</ul></nav>",
+        f"<header><div><h3>Specials</h3><ul>{LINKS}</ul></div></header>",
+        f"<footer><div><h3>More from us</h3><ul>{LINKS}</ul></div></footer>",
+        f"<div role='navigation'><h3>Sections</h3><ul>{LINKS}</ul></div>",
+        f"<div role='banner'><h3>Specials</h3><ul>{LINKS}</ul></div>",
+        f"<div role='contentinfo'><h3>About</h3><ul>{LINKS}</ul></div>",
+        f"<div id='navMain'><div class='flyout'><h3>TV shows</h3><ul>{LINKS}</ul></div></div>",
+        f"<div class='site-mega-menu'><h3>Courses</h3><ul>{LINKS}</ul></div>",
+    ],
+)
+def test_navigation_is_no_widget_but_an_aside_is(chrome: str) -> None:
+    related = f"<aside><h2>Related articles</h2><ul>{LINKS.replace('/s/', '/r/')}</ul></aside>"
+    ex = extract(page(body=chrome + related), URL, generic_site())
+    assert [w.name for w in ex.widgets] == ["related_articles"]
+    assert len(ex.widgets[0].items) == 4
+
+
+def test_a_sections_own_header_is_no_page_header() -> None:
+    block = f"<section><header><h2>Most read</h2></header><ul>{LINKS}</ul></section>"
+    assert [w.name for w in extract(page(body=block), URL, generic_site()).widgets] == ["most_read"]
+
+
+def test_a_carousels_nav_modifier_is_no_menu() -> None:
+    block = (
+        f"<section><h2>You might also like</h2><ul class='carousel carousel--nav-top'>{LINKS}</ul></section>"
+    )
+    assert [w.name for w in extract(page(body=block), URL, generic_site()).widgets] == ["you_might_also_like"]
+
+
+def test_hostile_class_names_and_author_lists_stay_linear() -> None:
+    names = "nav" * 30_000 + " " + "-" * 30_000 + "no-" * 10_000
+    authors = [{"@type": "Person", "name": "x" * 50}] * 2000
+    html = page(
+        ld({"@type": "NewsArticle", "author": authors}),
+        f"<div class='{names}'><h3>T</h3><ul>{LINKS}</ul></div>",
+    )
+    start = time.perf_counter()
+    extract(html, URL, generic_site())
+    assert time.perf_counter() - start < 2.0
+
+
+DW = ROOT.parent / "shared" / "data" / "fundus" / "DW" / "DW_2023_04_28.html"
+
+
+@pytest.mark.skipif(not DW.is_file(), reason=f"{DW} is absent (the shared fundus pages are not here)")
+def test_dw_page_nobody_configured() -> None:
+    """Its only author declaration is the broadcaster; its date is only in the title; its mega
+    menu's columns have headings."""
+    data = json.loads(Path(str(DW).replace(".html", ".expected.json")).read_text(encoding="utf-8"))
+    ex = extract(DW.read_text(encoding="utf-8"), data["url"], generic_site())
+    assert ex.story.authors == []
+    assert (ex.story.published or "")[:10] == "2023-04-28"
+    assert not {"specials", "tv_sendungen", "deutschkurse"} & {w.name for w in ex.widgets}
