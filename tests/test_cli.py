@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from scrapers.cli.console import Progress
 from scrapers.cli.main import main
+from scrapers.output.record import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,22 +144,46 @@ def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "says"),
     [
-        ["extract", "no-such-file.html", "--url", "https://news.example/a"],
-        ["extract", ".", "--url", "https://news.example/a"],  # a directory
-        ["extract", "x.html", "--url", "not a url"],
-        ["extract", "x.html", "--url", "file:///etc/os-release"],
-        ["scrape", "ftp://news.example/a"],
-        ["run", "--url", "https://news.example/a", "--concurrency", "0"],
-        ["run", "--urls-file", "no-such-list.txt"],
-        ["demo", "--concurrency", "-1"],
+        (
+            ["extract", "no-such-file.html", "--url", "https://news.example/a"],
+            "no-such-file.html: cannot read",
+        ),
+        (["extract", ".", "--url", "https://news.example/a"], ".: cannot read"),  # a directory
+        (["extract", "x.html", "--url", "not a url"], "not an http(s) URL: 'not a url'"),
+        (["extract", "x.html", "--url", "file:///etc/os-release"], "not an http(s) URL"),
+        (["extract", "--batch", "no-such-batch.ndjson"], "no-such-batch.ndjson"),
+        (["extract", "x.html", "--url", "https://news.example/a", "--encoding", "klingon"], "klingon"),
+        (["scrape", "ftp://news.example/a"], "not an http(s) URL: 'ftp://news.example/a'"),
+        (["scrape", "https://news.example/a", "--stats-every", "-5"], "--stats-every"),
+        (
+            ["run", "--url", "https://news.example/a", "--concurrency", "0"],
+            "--concurrency: must be 1 or more",
+        ),
+        (["run", "--url", "https://news.example/a", "--min-delay-ms", "-1"], "--min-delay-ms"),
+        (["run", "--urls-file", "no-such-list.txt"], "--urls-file no-such-list.txt: cannot read"),
+        (["run", "no-such-job.yaml"], "no-such-job.yaml:1:1: cannot read the file"),
+        (["run", "EMPTY_JOB"], "a job file must be a YAML mapping; it is empty (hint: see docs/jobs.md)"),
+        (
+            ["run", "EMPTY_JOB", "--url", "https://news.example/a"],
+            "a job file or --url/--urls-file, not both",
+        ),
+        (["run"], "nothing to scrape"),
+        (["run", "--url", "https://news.example/a", "--state", "NOT_SQLITE"], "not a usable state file"),
+        (["demo", "--concurrency", "-1"], "--concurrency"),
+        (["--selectors", "no-such-dir", "check"], "no-such-dir"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
-    proc = _cli(*args)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], says: str, tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "state.sqlite").write_text("not a database " * 100)
+    places = {"EMPTY_JOB": str(tmp_path / "empty.yaml"), "NOT_SQLITE": str(tmp_path / "state.sqlite")}
+    proc = _cli(*(places.get(a, a) for a in args))
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "error" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr  # one line
+    assert says in proc.stderr, proc.stderr
     assert proc.stdout == ""
 
 
@@ -167,3 +193,16 @@ def test_extract_reads_standard_input_and_version_is_printed(valid: Any) -> None
     assert valid(proc.stdout)["story"]["headline"] == "Demo headline"
     version = _cli("--version")
     assert version.returncode == 0 and version.stdout.startswith("storyline 0.")
+
+
+def test_the_terminal_progress_line_follows_discovery_then_pages(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = Progress()
+    progress.enabled = True  # as on a terminal
+    progress.found(1)
+    progress.found(37)
+    progress.start(37)
+    progress(Record(url="https://n.example/a", fetched_at="t", status="ok"))
+    progress.close()
+    err = capsys.readouterr().err
+    assert "\rdiscovering: 1 article URLs" in err and "\rdiscovering: 37 article URLs" in err
+    assert "\r[1/37] ok 1  partial 0  error 0" in err and err.endswith("\n")

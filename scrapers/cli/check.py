@@ -32,13 +32,16 @@ def handle(args: argparse.Namespace) -> int:
     # Paths given are checked together; by default the library and each of the user's folders
     # on their own (a user's file may replace a library file of the same name or domain).
     groups = [args.paths] if args.paths else [[library_dir()], *([d] for d in user_dirs(args.selectors))]
+    if not args.paths and (gone := [str(d) for d in user_dirs(args.selectors) if not d.is_dir()]):
+        print(f"error: {', '.join(gone)}: not a folder of site files", file=sys.stderr)
+        return EXIT_CONFIG
     bad, files = 0, 0
     for paths in groups:
-        for where in paths:
-            if not where.exists():
-                print(f"error: {where}: no such file or folder", file=sys.stderr)
-                bad += 1
-        check = check_site_files(paths)
+        missing = [where for where in paths if not where.exists()]
+        for where in missing:
+            print(f"error: {where}: no such file or folder", file=sys.stderr)
+        bad += len(missing)
+        check = check_site_files(p for p in paths if p not in missing)
         files += len(check.files)
         for f, site in check.loaded:
             print(f"ok  {f}  (site {site.site}, {len(site.widgets)} widgets)")

@@ -23,6 +23,11 @@ class Progress:
     def start(self, total: int) -> None:
         self.total = total
 
+    def found(self, urls: int) -> None:
+        """Discovery's progress: article URLs found so far (a feed, a sitemap, a listing page)."""
+        if self.enabled:
+            print(f"\rdiscovering: {urls} article URLs ", end="", file=sys.stderr, flush=True)
+
     def __call__(self, rec: Record) -> None:
         self.by_status[rec.status] += 1
         if self.enabled:

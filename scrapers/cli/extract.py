@@ -76,7 +76,12 @@ def handle(args: argparse.Namespace) -> int:
 
 def _batch(batch: Path, sites: SiteRegistry, site_name: str | None, encoding: str | None) -> int:
     failed = 0
-    for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = batch.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"--batch {batch}: cannot read it ({why})") from None
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         url = f"{batch}:{n}"

@@ -14,7 +14,7 @@ from playwright.async_api import Error as PlaywrightError
 from scrapers import __version__
 from scrapers.browser.locate import BrowserNotFoundError
 from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest
-from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, UsageError
+from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, Parser, UsageError
 from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
 from scrapers.output import logs
 from scrapers.output.state import StateError
@@ -24,7 +24,7 @@ _FMT = FORMATTER
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = Parser(
         prog="storyline",
         formatter_class=_FMT,
         description="Scrape JavaScript-heavy news pages into the story (headline, byline, dates, body)\n"

@@ -26,6 +26,7 @@ from scrapers.cli.common import (
     http_url,
     positive_int,
     registry,
+    seconds,
 )
 from scrapers.cli.console import Progress, quiet_driver_loss
 from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
@@ -119,11 +120,11 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
-        "--grace", type=float, default=10.0, help="seconds in-flight pages may finish after a stop"
+        "--grace", type=seconds, default=10.0, help="seconds in-flight pages may finish after a stop"
     )
     p.add_argument(
         "--stats-every",
-        type=float,
+        type=seconds,
         default=DEFAULT_INTERVAL_S,
         metavar="SECONDS",
         help=f"log a 'stats' event this often, and at the end (default {DEFAULT_INTERVAL_S:g}; 0: end only)",
@@ -238,6 +239,7 @@ def execute(
             headed=headed,
             on_start=progress.start,
             on_record=progress,
+            on_found=progress.found,
             state=state,
             full=full,
             stats_every_s=stats_every_s,

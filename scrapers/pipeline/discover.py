@@ -69,6 +69,7 @@ class Discovery:
 
     urls: list[str] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # skipped: scraped before and unchanged
+    on_found: Callable[[int], None] | None = None  # hears the count of URLs so far (progress)
     _seen: set[str] = field(default_factory=set)
     _problems: list[str] = field(default_factory=list)
     _counts: Counter[str] = field(default_factory=Counter)
@@ -78,6 +79,8 @@ class Discovery:
             return False
         self._seen.add(canonical)
         self.urls.append(url)
+        if self.on_found is not None:
+            self.on_found(len(self.urls))
         return True
 
     def problem(self, reason: str, line: str) -> None:
@@ -216,6 +219,7 @@ class Discoverer:
         *,
         policy: UrlPolicy | None = None,
         is_known: IsKnown | None = None,
+        on_found: Callable[[int], None] | None = None,
     ) -> None:
         self.job = job
         self._known = is_known
@@ -224,7 +228,7 @@ class Discoverer:
         self.fetch = fetch
         self.render = render
         self.policy = policy if policy is not None else job_policy(job)
-        self.result = Discovery()
+        self.result = Discovery(on_found=on_found)
         self._sitemaps_seen: set[str] = set()
         self._cutoff = (
             datetime.now(UTC) - timedelta(hours=job.limits.max_age_hours)

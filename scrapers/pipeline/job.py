@@ -146,6 +146,7 @@ async def run_job(
     headed: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
+    on_found: Callable[[int], None] | None = None,
     write: bool = True,
     handle_signals: bool = True,
     state: Path | None = None,
@@ -174,20 +175,12 @@ async def run_job(
                 # From here on a stop request is the runner's: discovery ends early, pages are recorded.
                 with _stop_requests(handle_signals, stop, runner.stop):
                     known = store.is_known if store is not None and not full else None
-                    discovery = await _discover(job, registry, policy, pipeline, runner, known)
+                    discovery = await _discover(job, registry, policy, pipeline, runner, known, on_found)
                     todo = [u for u in discovery.urls if not (resumed and u in resumed.done)]
                     carried = _carry(sink, todo) if store is not None and not resume else 0
                     await _scrape(runner, todo, on_start, stats_every_s)
-            report = summary.to_dict(
-                job=job.name,
-                output=str(out) if out is not None else "-",
-                output_written=sink.committed is not False,
-                started_at=started_at,
-                finished_at=now_utc(),
-                wall_s=round(time.monotonic() - t0, 2),
-                interrupted=runner.interrupted,
-                **_counts(discovery, todo, state, carried),
-                browser={"version": renderer.version, "launches": renderer.launches},
+            report = _report(
+                job, out, sink, runner, renderer, started_at, t0, _counts(discovery, todo, state, carried)
             )
         if store is not None and sink.committed is not False:  # only once the records are safe
             store.remember(pages.rows)
@@ -195,6 +188,30 @@ async def run_job(
         write_atomic(summary_path(out), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
     return JobResult(report, runner.interrupted)
+
+
+def _report(
+    job: JobSpec,
+    out: Path | None,
+    sink: NdjsonSink,
+    runner: JobRunner,
+    renderer: Renderer,
+    started_at: str,
+    t0: float,
+    counts: dict[str, Any],
+) -> dict[str, Any]:
+    """The run's summary (OUT.summary.json)."""
+    return runner.summary.to_dict(
+        job=job.name,
+        output=str(out) if out is not None else "-",
+        output_written=sink.committed is not False,
+        started_at=started_at,
+        finished_at=now_utc(),
+        wall_s=round(time.monotonic() - t0, 2),
+        interrupted=runner.interrupted,
+        **counts,
+        browser={"version": renderer.version, "launches": renderer.launches},
+    )
 
 
 def _carry(sink: NdjsonSink, todo: list[str]) -> int:
@@ -234,6 +251,7 @@ async def _discover(
     pipeline: PagePipeline,
     runner: JobRunner,
     known: IsKnown | None,
+    on_found: Callable[[int], None] | None,
 ) -> Discovery:
     discovery = await Discoverer(
         job,
@@ -243,6 +261,7 @@ async def _discover(
         runner.stopping,
         policy=policy,
         is_known=known,
+        on_found=on_found,
     ).run()
     log.info(
         "discovery finished",
