@@ -185,7 +185,16 @@ def _closed_port() -> int:
 def _job(tmp_path: Path, start: dict[str, Any], output: str = "daily.ndjson") -> Path:
     path = tmp_path / "job.yaml"
     path.write_text(
-        yaml.safe_dump({"name": "daily", "site": "fault-test", "start": start, "output": output}),
+        # Not incremental: these runs replace OUT; carrying records over is tests/test_incremental.py's.
+        yaml.safe_dump(
+            {
+                "name": "daily",
+                "site": "fault-test",
+                "start": start,
+                "output": output,
+                "state": {"incremental": False},
+            }
+        ),
         encoding="utf-8",
     )
     return path

@@ -58,6 +58,28 @@ def test_a_meta_author_naming_the_site_is_dropped(author: str) -> None:
     assert ex.story.authors == []
 
 
+@pytest.mark.parametrize(
+    ("box", "names"),
+    [
+        ("<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>", ["Roman Goncharenko"]),
+        ("<dl><dt>Author:</dt><dd>Jane Doe and John van Roe</dd></dl>", ["Jane Doe", "John van Roe"]),
+        ("<p><b>Autores</b>: Ana Pérez, Luis Gómez</p>", ["Ana Pérez", "Luis Gómez"]),
+        ("<p><b>Author</b> unknown, see 2 sources</p>", []),  # not names: nothing
+        ("<p><b>Authors</b></p><p>the editorial team of this site</p>", []),
+    ],
+)
+def test_a_labelled_byline_names_the_journalist_when_metadata_names_the_site(
+    box: str, names: list[str]
+) -> None:
+    html = page('<meta name="author" content="Daily Example">', f"<aside>{box}</aside>")
+    assert extract(html, URL, generic_site()).story.authors == names
+
+
+def test_a_declared_journalist_beats_a_labelled_byline() -> None:
+    html = page('<meta name="author" content="Jane Reporter">', "<p><b>Author</b> Someone Else</p>")
+    assert extract(html, URL, generic_site()).story.authors == ["Jane Reporter"]
+
+
 def test_a_later_source_names_the_journalist_when_the_first_names_the_site() -> None:
     head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Daily Example"}})
     head += '<meta name="author" content="Jane Reporter">'
@@ -155,10 +177,10 @@ DW = ROOT.parent / "shared" / "data" / "fundus" / "DW" / "DW_2023_04_28.html"
 
 @pytest.mark.skipif(not DW.is_file(), reason=f"{DW} is absent (the shared fundus pages are not here)")
 def test_dw_page_nobody_configured() -> None:
-    """Its only author declaration is the broadcaster; its date is only in the title; its mega
-    menu's columns have headings."""
+    """Its only author declaration is the broadcaster (the journalist is in a labelled fact box);
+    its date is only in the title; its mega menu's columns have headings."""
     data = json.loads(Path(str(DW).replace(".html", ".expected.json")).read_text(encoding="utf-8"))
     ex = extract(DW.read_text(encoding="utf-8"), data["url"], generic_site())
-    assert ex.story.authors == []
+    assert ex.story.authors == ["Roman Goncharenko"]
     assert (ex.story.published or "")[:10] == "2023-04-28"
     assert not {"specials", "tv_sendungen", "deutschkurse"} & {w.name for w in ex.widgets}

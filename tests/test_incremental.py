@@ -163,6 +163,13 @@ def test_a_daily_job_scrapes_only_new_articles_and_a_kill_between_runs_loses_not
         assert summary["carried_over"] == len(day_one)
         assert "known from earlier runs, skipped" in second.stderr
 
+        # Nothing new since: the output is left exactly as it was, the summary says why.
+        kept = out.read_bytes()
+        quiet = run_cli("run", str(job), selectors=ROOT / "selectors")
+        assert quiet.returncode == 0, quiet.stderr[-2000:]
+        assert out.read_bytes() == kept and not out.with_name(out.name + ".partial").exists()
+        assert summary_of(out)["pages"] == 0 and summary_of(out)["skipped_known"] == len(day_one) + 3
+
         full = run_cli("run", str(job), "--full", selectors=ROOT / "selectors")
         assert full.returncode == 0, full.stderr[-2000:]
         assert summary_of(out)["pages"] == len(day_one) + 3

@@ -236,7 +236,9 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_cli_record_then_replay_offline(tmp_path: Path) -> None:
     with DemoServer(latency_ms=5) as server:
         url = server.article_urls()[2]
-        rec = _cli("record", url, "--into", str(tmp_path), "--clock", "2026-11-27T06:00:00Z")
+        rec = _cli(
+            "record", url, "--site", "demo-news", "--into", str(tmp_path), "--clock", "2026-11-27T06:00:00Z"
+        )
         assert rec.returncode == 0, rec.stderr
     name = url.rsplit("/", 1)[1]
     folder = tmp_path / "demo-news" / name

@@ -25,6 +25,7 @@ from scrapers.extract.body import story_body
 from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field
 from scrapers.generic import headline as generic
 from scrapers.generic import metadata
+from scrapers.generic.byline import labelled_authors
 from scrapers.output import record
 
 META_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics")
@@ -165,6 +166,13 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
     headline = generic.better_headline(as_str(values.get("headline")), names, host, doc.head.title)
     page = metadata.PageMeta(doc.head.metas, doc.jsonld, doc.url, doc.head.canonical, doc.head.title)
     decided: dict[str, Value | None] = {"headline": headline, "authors": metadata.authors(page)}
+    if not decided["authors"]:  # nothing declared, or only the publisher: a labelled byline?
+        byline = [
+            n
+            for n in labelled_authors(doc.root.root)
+            if not metadata.is_site_name(n, page.site_tokens, page.host)
+        ]
+        decided["authors"] = byline or decided["authors"]
     decided["published"] = metadata.published(page, doc.tz) or values.get("published")
     if not decided["published"]:
         decided["published"] = generic.fallback_published(doc.root.root, doc.url, doc.tz)

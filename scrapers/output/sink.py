@@ -47,6 +47,7 @@ class NdjsonSink:
         self._fh: TextIO | None = None
         self._append = append
         self.count = 0
+        self.carried = 0  # lines carried over from an earlier output (not this run's pages)
         self.committed: bool | None = None  # with commit_to: whether it was replaced
         self._synced_count, self._synced_at = 0, time.monotonic()
 
@@ -61,8 +62,13 @@ class NdjsonSink:
     def write(self, rec: Record) -> None:
         self.write_line(rec.to_json())
 
+    def carry(self, line: str) -> None:
+        """A record of an earlier output, kept as it is (an incremental run, docs/jobs.md)."""
+        self.write_line(line)
+        self.carried += 1
+
     def write_line(self, line: str) -> None:
-        """One NDJSON line as it is (a record carried over from an earlier output)."""
+        """One NDJSON line as it is."""
         assert self._fh is not None, "NdjsonSink used outside 'with'"
         self._fh.write(line + "\n")
         self._fh.flush()
@@ -94,7 +100,7 @@ class NdjsonSink:
 
     def _finish_stand_in(self, *, clean: bool) -> None:
         assert self.path is not None and self.commit_to is not None
-        if self.path.stat().st_size == 0:
+        if self.path.stat().st_size == 0 or 0 < self.carried == self.count:  # nothing new: OUT stays
             self.path.unlink()
             self.committed = False
             log.warning("nothing to write: output left as it was", out=str(self.commit_to))

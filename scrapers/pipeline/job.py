@@ -219,7 +219,7 @@ def _carry(sink: NdjsonSink, todo: list[str]) -> int:
     again: OUT stays the job's whole dataset, one line per URL (docs/jobs.md, 'Daily jobs')."""
     if sink.commit_to is None:
         return 0
-    carried = carry_over(sink.commit_to, sink.write_line, set(todo))
+    carried = carry_over(sink.commit_to, sink.carry, set(todo))
     log.info("carried over from the last output", records=carried, out=str(sink.commit_to))
     return carried
 
