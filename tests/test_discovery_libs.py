@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrapers.config.urls import canonicalize
+from scrapers.dom.dates import DateReader
+from scrapers.pipeline.discover import parse_sitemap
 
 # -- URLs -----------------------------------------------------------------------------------------
 
@@ -55,3 +57,41 @@ def test_canonicalize_is_idempotent(path: list[str]) -> None:
     except ValueError:
         return
     assert canonicalize(once) == once
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["27. März 2026", "27 de marzo de 2026", "27 mars 2026", "2026年3月27日"],
+    ids=["de", "es", "fr", "ja"],
+)
+def test_dates_in_other_languages(raw: str) -> None:
+    assert DateReader()(raw) == "2026-03-27T00:00:00+00:00"
+
+
+def test_other_languages_keep_times_and_offsets() -> None:
+    assert DateReader()("Mi, 27. März 2026, 14:30 Uhr +0100") == "2026-03-27T13:30:00+00:00"
+    # dateutil's fuzzy mode read this as 30 January (skipping "März", filling in from today).
+    assert DateReader()("1. März 2026 0:00 Uhr") == "2026-03-01T00:00:00+00:00"
+
+
+def test_no_date_is_invented() -> None:
+    read = DateReader()
+    for raw in ("27. März", "vor 3 Stunden", "hace 2 días", "Wed, 03 Sep 2025 09:09:00 -25:00"):
+        assert read(raw) is None, raw
+
+
+def test_the_fast_path_comes_first() -> None:
+    read = DateReader(budget_s=0)  # no time for dateparser at all
+    assert read("Wed, 03 Sep 2025 09:09:00 GMT") == "2025-09-03T09:09:00+00:00"
+    assert read("2025-09-03") == "2025-09-03T00:00:00+00:00"
+    assert read("September 3rd, 2025 at 10:00 a.m. EDT") == "2025-09-03T10:00:00-04:00"
+    assert read("1. März 2026 0:00 Uhr") is None  # unread, not misread
+
+
+def test_sitemap_dates_in_other_languages() -> None:
+    urlset = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://n.example/a</loc>
+      <lastmod>27 de marzo de 2026</lastmod></url></urlset>"""
+    assert [e.published for e in parse_sitemap(urlset)[1]] == ["2026-03-27T00:00:00+00:00"]

@@ -21,9 +21,10 @@ from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import ListingSpec, RenderSpec
 from scrapers.config.sitespec import SiteSpec
 from scrapers.config.urls import canonicalize
+from scrapers.dom.dates import DateReader
 from scrapers.dom.parse import parse_html
 from scrapers.dom.select import select
-from scrapers.dom.values import to_datetime, to_url
+from scrapers.dom.values import to_url
 from scrapers.errors import PageError
 from scrapers.net.scope import Refused, UrlPolicy
 from scrapers.output.logs import get_logger
@@ -111,13 +112,13 @@ def _xml(data: bytes) -> etree._Element | None:
         return None
 
 
-def _date(raw: str, url: str, on_problem: OnProblem | None) -> str | None:
+def _date(raw: str, url: str, on_problem: OnProblem | None, read: DateReader) -> str | None:
     """The entry's date as ISO 8601; an unreadable one is reported and the entry kept undated."""
     raw = raw.strip()
     if not raw:
         return None
     try:
-        when, why = to_datetime(raw), "no date Storyline can read"
+        when, why = read(raw), "no date Storyline can read"
     except (ValueError, OverflowError) as exc:  # e.g. an offset of -25:00
         when, why = None, str(exc)
     if when is None and on_problem is not None:
@@ -130,7 +131,7 @@ def parse_feed(data: bytes, on_problem: OnProblem | None = None) -> list[Entry]:
     root = _xml(data)
     if root is None:
         return []
-    out = []
+    out, read = [], DateReader()
     for item in root.xpath("//*[local-name()='item' or local-name()='entry']"):
         link = item.xpath(
             "string(*[local-name()='link'][not(@rel) or @rel='alternate'][1]/@href)"
@@ -140,7 +141,7 @@ def parse_feed(data: bytes, on_problem: OnProblem | None = None) -> list[Entry]:
             "or local-name()='date'][1])"
         )
         if link.strip():
-            out.append(Entry(link.strip(), _date(date, link.strip(), on_problem)))
+            out.append(Entry(link.strip(), _date(date, link.strip(), on_problem, read)))
     return out
 
 
@@ -150,12 +151,12 @@ def parse_sitemap(data: bytes, on_problem: OnProblem | None = None) -> tuple[lis
     if root is None:
         return [], []
     children = [s.strip() for s in root.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()")]
-    entries = []
+    entries, read = [], DateReader()
     for url in root.xpath("//*[local-name()='url']"):
         loc = url.xpath("string(*[local-name()='loc'])").strip()
         date = url.xpath("string(.//*[local-name()='publication_date'] | *[local-name()='lastmod'])")
         if loc:
-            entries.append(Entry(loc, _date(date, loc, on_problem)))
+            entries.append(Entry(loc, _date(date, loc, on_problem, read)))
     return children, entries
 
 
