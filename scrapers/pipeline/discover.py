@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
-from lxml import etree
-from protego import Protego
-
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import ListingSpec, RenderSpec
@@ -23,16 +20,20 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.config.urls import canonicalize
 from scrapers.dom.parse import parse_html
 from scrapers.dom.select import select
-from scrapers.dom.values import to_datetime, to_url
+from scrapers.dom.values import to_url
 from scrapers.errors import PageError
 from scrapers.net.scope import Refused, UrlPolicy
 from scrapers.output.logs import get_logger
+from scrapers.pipeline.feeds import Entry as Entry  # re-exported: discovery's readers, as before
+from scrapers.pipeline.feeds import parse_feed as parse_feed
+from scrapers.pipeline.feeds import parse_sitemap as parse_sitemap
+from scrapers.pipeline.feeds import resolve_link, shorten
+from scrapers.pipeline.feeds import robots_sitemaps as robots_sitemaps
 from scrapers.pipeline.fetch import Fetcher, FetchError
 from scrapers.pipeline.scope_of_job import job_policy
 
 log = get_logger("storyline.discover")
 
-OnProblem = Callable[[str, str], None]  # (reason, line)
 MAX_SITEMAP_DEPTH = 5
 MAX_SITEMAP_FETCHES = 1000  # a sitemap index of a whole site is large; an endless one is an attack
 
@@ -41,26 +42,7 @@ SiteFor = Callable[[str], SiteSpec]
 IsKnown = Callable[[str, str | None], bool]  # (url, feed/sitemap date) -> scraped before, unchanged
 
 
-@dataclass(frozen=True)
-class Entry:
-    url: str
-    published: str | None = None  # ISO 8601, when the feed or sitemap says
-
-
 MAX_PROBLEMS_PER_REASON = 20  # then only counted: a hostile sitemap cannot flood the summary
-MAX_URL_IN_PROBLEM = 200
-
-
-def _short(url: str) -> str:
-    return url if len(url) <= MAX_URL_IN_PROBLEM else url[:MAX_URL_IN_PROBLEM] + "..."
-
-
-def _resolve(link: str, base: str) -> str:
-    """A link made absolute against the document it was found in (as given when malformed)."""
-    try:
-        return urljoin(base, link)
-    except ValueError:
-        return link
 
 
 @dataclass
@@ -107,66 +89,6 @@ def refusal_reason(exc: Refused) -> str:
     if exc.reason.startswith("only http and https"):
         return "not an http(s) URL"
     return "outside the job's scope" if exc.kind == "offsite" else "blocked address"
-
-
-def _xml(data: bytes) -> etree._Element | None:
-    try:
-        return etree.fromstring(data, etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
-
-
-def _date(raw: str, url: str, on_problem: OnProblem | None) -> str | None:
-    """The entry's date as ISO 8601; an unreadable one is reported and the entry kept undated."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        when, why = to_datetime(raw), "no date Storyline can read"
-    except (ValueError, OverflowError) as exc:  # e.g. an offset of -25:00
-        when, why = None, str(exc)
-    if when is None and on_problem is not None:
-        on_problem("unreadable date", f"{_short(url)}: date {raw[:60]!r} unreadable ({why}); kept undated")
-    return when
-
-
-def parse_feed(data: bytes, on_problem: OnProblem | None = None) -> list[Entry]:
-    """RSS 2.0 / RSS 1.0 / Atom entries, in feed order; `on_problem(reason, line)` hears of bad ones."""
-    root = _xml(data)
-    if root is None:
-        return []
-    out = []
-    for item in root.xpath("//*[local-name()='item' or local-name()='entry']"):
-        link = item.xpath(
-            "string(*[local-name()='link'][not(@rel) or @rel='alternate'][1]/@href)"
-        ) or item.xpath("string(*[local-name()='link'][1])")
-        date = item.xpath(
-            "string(*[local-name()='pubDate' or local-name()='published' or local-name()='updated' "
-            "or local-name()='date'][1])"
-        )
-        if link.strip():
-            out.append(Entry(link.strip(), _date(date, link.strip(), on_problem)))
-    return out
-
-
-def parse_sitemap(data: bytes, on_problem: OnProblem | None = None) -> tuple[list[str], list[Entry]]:
-    """(child sitemaps, page entries) of a sitemap index or urlset, news sitemaps included."""
-    root = _xml(data)
-    if root is None:
-        return [], []
-    children = [s.strip() for s in root.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()")]
-    entries = []
-    for url in root.xpath("//*[local-name()='url']"):
-        loc = url.xpath("string(*[local-name()='loc'])").strip()
-        date = url.xpath("string(.//*[local-name()='publication_date'] | *[local-name()='lastmod'])")
-        if loc:
-            entries.append(Entry(loc, _date(date, loc, on_problem)))
-    return children, entries
-
-
-def robots_sitemaps(text: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt (Protego reads them as RFC 9309 parsers do)."""
-    return list(Protego.parse(text).sitemaps)
 
 
 def listing_render(site: SiteSpec, listing: ListingSpec) -> RenderSpec:
@@ -254,7 +176,7 @@ class Discoverer:
             reason, why = refusal_reason(exc), exc.reason
         except ValueError as exc:
             reason, why = "malformed URL", f"malformed URL: {exc}"
-        self.result.problem(reason, f"{_short(url)} (in {_short(found_in)}): refused: {why}")
+        self.result.problem(reason, f"{shorten(url)} (in {shorten(found_in)}): refused: {why}")
         return None
 
     def _skip_known(self, url: str, published: str | None = None) -> bool:
@@ -293,7 +215,7 @@ class Discoverer:
         except (ValueError, TypeError):
             too_old = False
         if not too_old:
-            self._add(_resolve(entry.url, found_in), found_in, entry.published)
+            self._add(resolve_link(entry.url, found_in), found_in, entry.published)
 
     async def run(self) -> Discovery:
         start = self.job.start
@@ -328,8 +250,8 @@ class Discoverer:
         try:
             return fetch.result()
         except FetchError as exc:
-            at = "" if exc.url == url else f" (at {_short(exc.url)})"  # a redirect went there
-            line = f"{_short(url)} (in {_short(found_in)}){at}: {exc.message}"
+            at = "" if exc.url == url else f" (at {shorten(exc.url)})"  # a redirect went there
+            line = f"{shorten(url)} (in {shorten(found_in)}){at}: {exc.message}"
             self.result.problem(f"could not read ({exc.kind})", line)
             return None
 
@@ -364,14 +286,14 @@ class Discoverer:
     async def _feed(self, url: str) -> None:
         data = await self._get(url, "start.feeds")
         if data is not None:
-            for entry in parse_feed(data, self.result.problem):
+            for entry in parse_feed(data, self.result.problem, url):
                 self._add_entry(entry, url)
 
     async def _robots(self, root: str) -> list[tuple[str, str]]:
         try:
             url = urljoin(root, "/robots.txt")
         except ValueError as exc:
-            self.result.problem("malformed URL", f"{_short(root)}: refused: malformed URL: {exc}")
+            self.result.problem("malformed URL", f"{shorten(root)}: refused: malformed URL: {exc}")
             return []
         data = await self._get(url, "start.robots")
         if data is None:
@@ -385,7 +307,7 @@ class Discoverer:
             return
         if len(self._sitemaps_seen) >= MAX_SITEMAP_FETCHES:
             self.result.problem(
-                "sitemap limit", f"{_short(url)}: not fetched: {MAX_SITEMAP_FETCHES} sitemaps already read"
+                "sitemap limit", f"{shorten(url)}: not fetched: {MAX_SITEMAP_FETCHES} sitemaps already read"
             )
             return
         self._sitemaps_seen.add(key)
@@ -396,4 +318,4 @@ class Discoverer:
         for entry in entries:
             self._add_entry(entry, url)
         for child in children:
-            await self._sitemap(_resolve(child, url), depth + 1, url)
+            await self._sitemap(resolve_link(child, url), depth + 1, url)
