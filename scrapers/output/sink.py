@@ -103,7 +103,10 @@ class NdjsonSink:
         if self.path.stat().st_size == 0 or 0 < self.carried == self.count:  # nothing new: OUT stays
             self.path.unlink()
             self.committed = False
-            log.warning("nothing to write: output left as it was", out=str(self.commit_to))
+            if self.carried:  # an incremental run that found nothing new: the usual quiet day
+                log.info("nothing new: output left as it was", out=str(self.commit_to))
+            else:
+                log.warning("nothing to write: output left as it was", out=str(self.commit_to))
         elif clean:
             replace_durably(self.path, self.commit_to)
             self.committed = True
