@@ -67,3 +67,25 @@ def percentile(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def cpu_split(pid: int) -> dict[str, float]:
+    """CPU seconds so far of `pid`'s process tree, by role: python (pid itself, all threads),
+    driver (Playwright's node process) and browser (Chromium's processes; renderers that already
+    exited are in their parent's reaped-children times)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"python": 0.0, "driver": 0.0, "browser": 0.0}
+    for p in descendants(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        if p == pid:
+            out["python"] += own / tick
+        elif "node" in cmd.split(" ", 1)[0] or ("playwright" in cmd and "chrom" not in cmd):
+            out["driver"] += own / tick
+        else:
+            out["browser"] += (own + reaped) / tick
+    return out

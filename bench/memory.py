@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 from common import descendants, machine, memory_mb
-from throughput import AUTHORED, demo_server, demo_site
+from throughput import serve, site_spec, urls_of
 
 from scrapers.config.jobspec import JobSpec, Politeness, Start
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.demo.content import build_articles
 from scrapers.output import logs
 from scrapers.pipeline.job import run_job
 
@@ -70,10 +69,10 @@ async def main() -> None:
     args = ap.parse_args()
     logs.configure(-1, json=True)
     print(f"machine: {machine()}")
-    site = demo_site(block=True)
+    site = site_spec("demo", 0)
     samples: list[tuple[float, int, float, float, float]] = []
-    with demo_server(args.pages) as base, tempfile.TemporaryDirectory() as tmp:
-        urls = [f"{base}/news/{a.slug}" for a in build_articles(max(0, args.pages - AUTHORED))][: args.pages]
+    with serve("demo", args.pages) as (base, _), tempfile.TemporaryDirectory() as tmp:
+        urls = urls_of("demo", base, args.pages)
         out = Path(tmp) / "memory.ndjson"
         job = JobSpec(
             name="memory",

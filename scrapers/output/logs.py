@@ -34,7 +34,8 @@ class _Floor:
         self.level = level
 
     def __call__(self, _: object, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        if _LEVELS.get(method.upper(), logging.INFO) < self.level and event.get("event") not in ALWAYS_SHOWN:
+        shown = event.get("event") in ALWAYS_SHOWN and self.level <= logging.WARNING  # not with -q
+        if _LEVELS.get(method.upper(), logging.INFO) < self.level and not shown:
             raise structlog.DropEvent
         return event
 
