@@ -119,15 +119,19 @@ async def _open(ips: list[str], port: int) -> tuple[asyncio.StreamReader, asynci
     raise error or OSError("no address")
 
 
+MAX_KEPT_REFUSALS = 10_000
+
+
 class Guard:
-    """One context's proxy, holding its pages to the policy of the book in `use()`; `refusals`
-    lists what it refused for the current page."""
+    """One context's proxy, holding its tabs to the policy of the book in `use()`; `refusals`
+    lists what it refused, in order (`refusals_since` a page's mark)."""
 
     def __init__(self) -> None:
         self._book = AddressBook(UrlPolicy())
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.refusals: list[Refused] = []
+        self._dropped = 0  # refusals forgotten from the front of `refusals`
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=HEAD_LIMIT)
@@ -142,18 +146,27 @@ class Guard:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def use(self, book: AddressBook) -> None:
-        """A new page: its policy, and no refusals yet."""
+    def use(self, book: AddressBook) -> int:
+        """A page starts: its policy (one per job, so pages sharing the context agree); returns
+        the mark from which `refusals_since` counts the page's refusals."""
         self._book = book
-        self.refusals = []
+        if len(self.refusals) > MAX_KEPT_REFUSALS:  # a long-lived shared context: keep it bounded
+            self._dropped += len(self.refusals) // 2
+            del self.refusals[: len(self.refusals) // 2]
+        return self._dropped + len(self.refusals)
 
-    def refused(self, url: str) -> Refused | None:
-        """The refusal of this URL's host and port, if the guard refused it."""
+    def refusals_since(self, mark: int) -> list[Refused]:
+        """What was refused since `mark`: the page's own refusals, and those of pages that were in
+        flight in the same context at the same time (a proxy cannot tell pages apart)."""
+        return self.refusals[max(0, mark - self._dropped) :]
+
+    def refused(self, url: str, since: int = 0) -> Refused | None:
+        """The refusal of this URL's host and port since mark `since`, if the guard refused it."""
         try:
             where = host_port(url)
         except ValueError:
             return None
-        for refusal in self.refusals:
+        for refusal in self.refusals_since(since):
             try:
                 if host_port(refusal.url) == where:
                     return refusal

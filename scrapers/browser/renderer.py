@@ -15,14 +15,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, ProxySettings, async_playwright
+from playwright.async_api import Browser, BrowserContext, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.browser.actions import EarlyStop, load, since
-from scrapers.browser.guard import REFUSED_HEADER, AddressBook, Guard
+from scrapers.browser.contexts import ContextPool, Slot
+from scrapers.browser.guard import REFUSED_HEADER, AddressBook
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
-from scrapers.browser.routing import close_popups, close_quietly, install_blocking
+from scrapers.browser.routing import close_quietly, install_blocking
 from scrapers.config.renderspec import RenderSpec
 from scrapers.errors import ErrorKind, PageError
 from scrapers.net.scope import Refused, UrlPolicy
@@ -60,30 +61,17 @@ def classify(exc: BaseException) -> ErrorKind:
 
 
 OPEN_PAGE_TIMEOUT_S = 30
-SLOT_MAX_USES = 20  # pages per reused context before a fresh one: bounds any state that leaks
-
-
-@dataclass
-class _Slot:
-    """A context with its page, reusable for pages with the same context settings."""
-
-    ctx: BrowserContext
-    page: Page
-    key: str
-    guard: Guard | None  # None: the context has no proxy (its pages may reach any address)
-    keep_cookies: bool = False
-    uses: int = 0
 
 
 @dataclass
 class _Generation:
-    """One launched browser, the pages it has served and its idle slots."""
+    """One launched browser, the pages it has served and its contexts."""
 
     browser: Browser
+    pool: ContextPool
     pages: int = 0
     inflight: int = 0
     retired: bool = False
-    idle: dict[str, list[_Slot]] = field(default_factory=dict)
 
 
 class Renderer:
@@ -124,7 +112,7 @@ class Renderer:
                 self._choice = BrowserChoice(str(exe) if exe else None, "caller")
             if self._choice is None:
                 self._choice = find_chromium(self._pw.chromium.executable_path)
-            self._gen = _Generation(await self._launch())
+            self._gen = self._generation(await self._launch())
         except BaseException:
             await self._pw.stop()
             raise
@@ -136,9 +124,14 @@ class Renderer:
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
         if self._gen is not None:
-            await close_quietly(self._gen.browser.close())
+            await self._close_generation(self._gen)
         if self._pw is not None:
             await self._pw.stop()
+
+    def _generation(self, browser: Browser) -> _Generation:
+        return _Generation(
+            browser, ContextPool(lambda cfg, har, proxy: self.new_context(cfg, browser, har, proxy))
+        )
 
     async def _launch(self) -> Browser:
         assert self._pw is not None and self._choice is not None
@@ -175,7 +168,7 @@ class Renderer:
             if crashed or worn:
                 self._retire(gen)
                 try:
-                    gen = self._gen = _Generation(await self._launch())
+                    gen = self._gen = self._generation(await self._launch())
                 except PlaywrightError as exc:
                     raise PageError("browser", f"relaunching the browser failed: {exc}") from None
             gen.pages += 1
@@ -193,9 +186,14 @@ class Renderer:
             self._close_later(gen)
 
     def _close_later(self, gen: _Generation) -> None:
-        task = asyncio.ensure_future(close_quietly(gen.browser.close()))
+        task = asyncio.ensure_future(self._close_generation(gen))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+    @staticmethod
+    async def _close_generation(gen: _Generation) -> None:
+        await gen.pool.close_all()
+        await close_quietly(gen.browser.close())
 
     async def new_context(
         self,
@@ -217,54 +215,6 @@ class Renderer:
         )
         await install_blocking(ctx, cfg)
         return ctx
-
-    async def _take_slot(
-        self, gen: _Generation, cfg: RenderSpec, fresh: bool, har_path: Path | None, book: AddressBook
-    ) -> _Slot:
-        direct = book.direct  # a context's proxy, and what bypasses it, are fixed when it is made
-        key = (
-            cfg.model_dump_json(
-                include={"viewport", "locale", "timezone", "user_agent", "block", "keep_cookies"}
-            )
-            + f"|{direct}"
-        )
-        idle = gen.idle.get(key, [])
-        if idle and not fresh:
-            return idle.pop()
-        guard = Guard() if direct is not None else None
-        try:
-            proxy: ProxySettings | None = None
-            if guard is not None:
-                proxy = {"server": await guard.start(), "bypass": direct or ""}
-            ctx = await self.new_context(cfg, gen.browser, har_path, proxy)
-        except BaseException:
-            if guard is not None:
-                await guard.close()
-            raise
-        close_popups(ctx)
-        return _Slot(ctx, await ctx.new_page(), key, guard, keep_cookies=cfg.keep_cookies)
-
-    async def _give_back(
-        self, gen: _Generation, slot: _Slot, healthy: bool, fresh: bool, close_timeout: float = 5
-    ) -> None:
-        slot.uses += 1
-        reusable = healthy and not fresh and not gen.retired and slot.uses < SLOT_MAX_USES
-        if reusable and gen.browser.is_connected():
-            try:
-                # The page stays as it is until the next goto replaces it: parking it on
-                # about:blank costs a whole cross-process navigation (~18% of the browser's CPU
-                # per demo page, bench/throughput.py) and buys nothing.
-                if not slot.keep_cookies:
-                    async with asyncio.timeout(3):
-                        await slot.ctx.clear_cookies()
-                gen.idle.setdefault(slot.key, []).append(slot)
-                return
-            except (PlaywrightError, TimeoutError):
-                pass  # not worth keeping: close it below
-        # A page stuck in a script loop can make close slow; never let it hold the slot.
-        await close_quietly(slot.ctx.close(), timeout=close_timeout)
-        if slot.guard is not None:
-            await slot.guard.close()
 
     async def render(
         self,
@@ -288,19 +238,18 @@ class Renderer:
         gen = await self._acquire()
         start: float | None = None  # set when navigation starts: the page budget runs from there
         fresh = cfg.fresh_context or prepare is not None or har_path is not None
-        slot: _Slot | None = None
+        slot: Slot | None = None
         healthy = False
         try:
             book = book or AddressBook(UrlPolicy.for_job([url]))
-            slot = await self._open(gen, cfg, fresh, har_path, prepare, book)
-            if slot.guard is not None:
-                slot.guard.use(book)
+            slot = await self._open(gen, url, cfg, fresh, har_path, prepare, book)
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
                 if REFUSED_HEADER in loaded.headers and slot.guard is not None:
                     # the page itself, or a redirect hop, was refused
-                    raise _refused(slot.guard.refused(slot.page.url), slot.page.url, since(start))
+                    refusal = slot.guard.refused(slot.page.url, since=slot.mark)
+                    raise _refused(refusal, slot.page.url, since(start))
                 html = await slot.page.content()
             healthy = True
             return RenderedPage(
@@ -312,7 +261,7 @@ class Renderer:
                 loaded.headers,
                 loaded.not_ready,
                 loaded.stopped_early,
-                len(slot.guard.refusals) if slot.guard is not None else 0,
+                len(slot.refusals()),
             )
         except TimeoutError:
             raise PageError(
@@ -322,7 +271,7 @@ class Renderer:
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
-            refusals = slot.guard.refusals if slot is not None and slot.guard is not None else []
+            refusals = slot.refusals() if slot is not None else []
             if refusals and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
                 # An https page (or a redirect hop to one) whose tunnel the guard refused.
                 raise _refused(refusals[-1], slot.page.url if slot else url, since(start)) from None
@@ -330,25 +279,27 @@ class Renderer:
         finally:
             if slot is not None:
                 # Closing the context writes the HAR: give a big page time to be saved.
-                await self._give_back(gen, slot, healthy, fresh, 60 if har_path else 5)
+                await gen.pool.give_back(slot, healthy, gen.retired, 60 if har_path else 5)
             self._release(gen)
 
     async def _open(
         self,
         gen: _Generation,
+        url: str,
         cfg: RenderSpec,
         fresh: bool,
         har_path: Path | None,
         prepare: Prepare | None,
         book: AddressBook,
-    ) -> _Slot:
+    ) -> Slot:
         """A tab to render in. Opening one is our overhead, not the page's: bounded on its own,
         outside the page budget, so a busy machine does not eat the budget."""
         try:
             async with asyncio.timeout(OPEN_PAGE_TIMEOUT_S):
-                slot = await self._take_slot(gen, cfg, fresh, har_path, book)
+                slot = await gen.pool.take(cfg, fresh, har_path, book)
                 if prepare is not None:
                     await prepare(slot.ctx)
+                await gen.pool.begin(slot, url, book)
                 return slot
         except TimeoutError:
             raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
@@ -360,7 +311,7 @@ def _refused(refusal: Refused | None, url: str, render_ms: int) -> PageError:
     return PageError(refusal.kind, refusal.reason, final_url=refusal.url, render_ms=render_ms)
 
 
-def _failure(exc: PlaywrightError, connected: bool, slot: _Slot | None, render_ms: int) -> PageError:
+def _failure(exc: PlaywrightError, connected: bool, slot: Slot | None, render_ms: int) -> PageError:
     final_url = slot.page.url if slot else None
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return PageError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
@@ -42,13 +42,12 @@ async def close_quietly(aw: Awaitable[None], timeout: float = 10) -> None:
             await aw
 
 
-def close_popups(ctx: BrowserContext) -> None:
-    """Every page after the first one is a popup: close it so it cannot steal focus or time."""
-    opened: list[Page] = []
+def close_popups(ctx: BrowserContext, ours: Callable[[Page], bool]) -> None:
+    """Every page the context opens that we did not open (`ours`) is a popup: close it so it
+    cannot steal focus or time."""
 
     async def on_page(page: Page) -> None:  # Playwright runs coroutine handlers as tasks
-        opened.append(page)
-        if len(opened) > 1:
+        if not ours(page):
             await close_quietly(page.close())
 
     ctx.on("page", on_page)
