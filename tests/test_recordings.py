@@ -23,12 +23,12 @@ from scrapers.browser.har import HarArchive, normalize_url
 from scrapers.config.sitefiles import SiteRegistry, parse_site_text
 from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.server import DemoServer
-from scrapers.pipeline.compare import compare
 from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
 from scrapers.pipeline.recording import (
     OFFLINE,
     Recording,
     comparable,
+    compare,
     find_recordings,
     record_page,
     recording_name,

@@ -44,7 +44,8 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
-from scrapers.pipeline.compare import Diff, compare
+from scrapers.pipeline.compare import Diff
+from scrapers.pipeline.compare import compare as compare  # re-exported: callers import it from here
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 
 RECORDINGS_DIR = Path("recordings")  # where `record` writes and `replay` looks by default
