@@ -37,6 +37,17 @@ quick: $(STAMP)
 recordings: setup
 	$(PY) scripts/record_demo.py
 
+# The site library's reference recordings: every publisher's pages in ../shared/data named by path
+# and sha256 (never copied), extracted, and rendered in Chromium (minutes): see docs/recordings.md.
+.PHONY: library-recordings replay-library
+library-recordings: setup
+	$(PY) scripts/record_library.py
+
+# Every recording replayed; every reference recording through Chromium too, not only the subset
+# `make test` renders (a few minutes).
+replay-library: setup
+	$(VENV)/bin/storyline replay recordings --chromium
+
 # Benchmarks (minutes; never part of the tests): see docs/performance.md.
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

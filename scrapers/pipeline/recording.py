@@ -11,6 +11,9 @@ Replay renders the page from the HAR alone: every request is answered from it,
 blocked by the site's rules, or aborted and reported as missing. The clock,
 timezone and locale of the recording are reused, so "3 hours ago" stays put.
 
+A reference recording (`reference` module) names a page it may not copy instead of holding a
+HAR; `find_recordings` leaves those to `reference.find_references`.
+
 Recordings carry no credentials: cookies, Authorization headers and secret query
 parameters are scrubbed when recorded (`har.scrub_har`; the URLs in meta.json and
 expected.json too), and replay matches secret parameters in their redacted form.
@@ -41,6 +44,8 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
+from scrapers.pipeline.compare import Diff
+from scrapers.pipeline.compare import compare as compare  # re-exported: callers import it from here
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
 
 RECORDINGS_DIR = Path("recordings")  # where `record` writes and `replay` looks by default
@@ -109,17 +114,27 @@ class Recording:
 
 
 def find_recordings(paths: Iterable[Path]) -> list[Recording]:
-    """Recordings in the given folders (a recording folder itself, or any folder above some)."""
+    """HAR recordings in the given folders (a recording folder itself, or any folder above some);
+    reference recordings are found by `reference.find_references`."""
     found: list[Recording] = []
     for p in paths:
         if (p / META_FILE).is_file():
-            found.append(Recording.load(p))
+            found += [] if is_reference(p) else [Recording.load(p)]
         elif p.is_dir():
             metas = sorted(m for m in p.rglob(META_FILE) if not _hidden(m.relative_to(p)))
-            found.extend(Recording.load(m.parent) for m in metas)
+            found.extend(Recording.load(m.parent) for m in metas if not is_reference(m.parent))
         else:
             raise RecordingError(f"{p}: no such recording folder")
     return found
+
+
+def is_reference(folder: Path) -> bool:
+    """A reference recording (`pipeline.reference`): no HAR, its page named by path and checksum."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        return isinstance(meta, dict) and meta.get("kind") == "reference"
+    except (OSError, ValueError):
+        return False  # Recording.load says what is wrong with it
 
 
 def _hidden(rel: Path) -> bool:
@@ -258,52 +273,6 @@ async def record_page(
     partial.rename(dest)
     fsync_dir(dest.parent)
     return Recording.load(dest)
-
-
-_ABSENT = object()
-
-
-@dataclass(frozen=True)
-class Diff:
-    path: str
-    expected: Any
-    got: Any
-
-    def __str__(self) -> str:
-        return f"{self.path}: expected {_short(self.expected)}, got {_short(self.got)}"
-
-
-def _short(v: Any) -> str:
-    if v is _ABSENT:
-        return "(absent)"
-    text = json.dumps(v, ensure_ascii=False)
-    return text if len(text) <= 100 else text[:97] + "..."
-
-
-def compare(expected: Any, got: Any, path: str = "") -> list[Diff]:
-    """Field-by-field differences; widgets (lists of named objects) are matched by name."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        diffs: list[Diff] = []
-        for key in [*expected, *(k for k in got if k not in expected)]:
-            sub = f"{path}.{key}" if path else str(key)
-            diffs += compare(expected.get(key, _ABSENT), got.get(key, _ABSENT), sub)
-        return diffs
-    if isinstance(expected, list) and isinstance(got, list):
-        if _named(expected) and _named(got):
-            return compare({w["name"]: w for w in expected}, {w["name"]: w for w in got}, path or "widgets")
-        if len(expected) != len(got) and not any(isinstance(x, dict | list) for x in [*expected, *got]):
-            return [Diff(path, expected, got)]  # a short list of strings reads best whole
-        diffs = []
-        for i in range(max(len(expected), len(got))):
-            e = expected[i] if i < len(expected) else _ABSENT
-            g = got[i] if i < len(got) else _ABSENT
-            diffs += compare(e, g, f"{path}[{i}]")
-        return diffs
-    return [] if expected == got else [Diff(path, expected, got)]
-
-
-def _named(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(x, dict) and isinstance(x.get("name"), str) for x in items)
 
 
 @dataclass

@@ -38,7 +38,11 @@ class SavedPage:
     def _asset(self, url: str) -> Path | None:
         name = Path(urlsplit(url).path).name
         path = self.html_path.parent / name
-        return path if name and path.is_file() and path != self.html_path else None
+        try:
+            found = bool(name) and path.is_file()
+        except OSError:  # a name the file system refuses (too long): no such asset, and the
+            return None  # request is still answered (refused), not left hanging
+        return path if found and path != self.html_path else None
 
     async def _answer(self, route: Route) -> None:
         url = route.request.url
