@@ -41,7 +41,8 @@ class Installed:
             capture_output=True,
             text=True,
             timeout=120,
-            env={**os.environ, **(env or {})},
+            # Not the checkout: a PYTHONPATH naming it would put it before the wheel's copy.
+            env={**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **(env or {})},
         )
 
 
@@ -82,6 +83,7 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
     where = subprocess.run(
         [str(installed.venv / "bin" / "python"), "-c", "import scrapers; print(scrapers.__file__)"],
         cwd=installed.home,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         capture_output=True,
         text=True,
         check=True,
