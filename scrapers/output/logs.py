@@ -28,13 +28,13 @@ _LEVELS = logging.getLevelNamesMapping()
 
 
 class _Floor:
-    """Drops events below `level`, except those named in ALWAYS_SHOWN."""
+    """Drops events below `level`, except those named in `always` (unless quiet)."""
 
-    def __init__(self, level: int) -> None:
-        self.level = level
+    def __init__(self, level: int, always: frozenset[str]) -> None:
+        self.level, self.always = level, always
 
     def __call__(self, _: object, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        shown = event.get("event") in ALWAYS_SHOWN and self.level <= logging.WARNING  # not with -q
+        shown = event.get("event") in self.always and self.level <= logging.WARNING  # not with -q
         if _LEVELS.get(method.upper(), logging.INFO) < self.level and not shown:
             raise structlog.DropEvent
         return event
@@ -49,7 +49,8 @@ def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
     )
     structlog.configure(
         processors=[
-            _Floor(level),
+            # On a terminal the progress line says it all; `stats` is for logs read off one.
+            _Floor(level, frozenset() if sys.stderr.isatty() else ALWAYS_SHOWN),
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
