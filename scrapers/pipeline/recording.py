@@ -95,11 +95,7 @@ class Recording:
         return self.path / EXPECTED_FILE
 
     def expected(self) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = json.loads(self.expected_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RecordingError(f"{self.expected_path}: unreadable ({exc})") from None
-        return data
+        return read_expected(self.expected_path)
 
     @classmethod
     def load(cls, path: Path) -> Recording:
@@ -113,19 +109,34 @@ class Recording:
         return cls(path, meta)
 
 
-def find_recordings(paths: Iterable[Path]) -> list[Recording]:
-    """HAR recordings in the given folders (a recording folder itself, or any folder above some);
-    reference recordings are found by `reference.find_references`."""
-    found: list[Recording] = []
+def read_expected(path: Path) -> dict[str, Any]:
+    """A recording's expected.json (or its Chromium twin)."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RecordingError(f"{path}: unreadable ({exc})") from None
+    return data
+
+
+def recording_folders(paths: Iterable[Path]) -> list[Path]:
+    """The recording folders of `paths` (a recording folder itself, or any folder above some),
+    HAR and reference recordings alike; a folder being written (under a dot-folder) is none yet."""
+    found: list[Path] = []
     for p in paths:
         if (p / META_FILE).is_file():
-            found += [] if is_reference(p) else [Recording.load(p)]
+            found.append(p)
         elif p.is_dir():
             metas = sorted(m for m in p.rglob(META_FILE) if not _hidden(m.relative_to(p)))
-            found.extend(Recording.load(m.parent) for m in metas if not is_reference(m.parent))
+            found += [m.parent for m in metas]
         else:
             raise RecordingError(f"{p}: no such recording folder")
     return found
+
+
+def find_recordings(paths: Iterable[Path]) -> list[Recording]:
+    """HAR recordings in the given folders (a recording folder itself, or any folder above some);
+    reference recordings are found by `reference.find_references`."""
+    return [Recording.load(f) for f in recording_folders(paths) if not is_reference(f)]
 
 
 def is_reference(folder: Path) -> bool:
@@ -157,7 +168,7 @@ def comparable(rec: Record) -> dict[str, Any]:
     return rec.model_dump(mode="json", exclude=set(VOLATILE))
 
 
-def _iso(t: datetime) -> str:
+def iso_utc(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -167,7 +178,8 @@ def _with_clock_zone(site: SiteSpec, timezone: str, locale: str) -> SiteSpec:
     return site.model_copy(update={"render": render})
 
 
-def _dump(path: Path, data: Any) -> None:
+def dump_json(path: Path, data: Any) -> None:
+    """A recording's JSON file, as it is committed (indented, UTF-8), written atomically."""
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -183,7 +195,7 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
         data = json.loads(file.read_text(encoding="utf-8"))
         scrubbed = _redact_urls(data, params)
         if scrubbed != data:
-            _dump(file, scrubbed)
+            dump_json(file, scrubbed)
             changed = True
     return changed
 
@@ -209,8 +221,8 @@ def _meta(pipeline: PagePipeline, url: str, rec: Record, site: SiteSpec, clock: 
         site=site.site,
         final_url=rec.final_url,
         http_status=rec.http_status,
-        recorded_at=_iso(datetime.now(UTC)),
-        clock=_iso(clock),
+        recorded_at=iso_utc(datetime.now(UTC)),
+        clock=iso_utc(clock),
         timezone=site.render.timezone or DEFAULT_TIMEZONE,
         locale=site.render.locale or DEFAULT_LOCALE,
         browser=renderer.choice.describe() if renderer.choice else "chromium",
@@ -253,7 +265,7 @@ async def record_page(
     partial.chmod(usual_mode(folder=True))  # mkdtemp's folder is its owner's only; a recording is not
     try:
         result = await pipeline.run(
-            url, fixed, prepare=fix_clock, har_path=partial / HAR_FILE, fetched_at=_iso(clock)
+            url, fixed, prepare=fix_clock, har_path=partial / HAR_FILE, fetched_at=iso_utc(clock)
         )
         rec = result.record
         if rec.error is not None or result.html is None:
@@ -262,9 +274,9 @@ async def record_page(
         if not (partial / HAR_FILE).is_file():
             raise RecordingError("browser: the browser did not write the HAR file")
         write_atomic(partial / DOM_FILE, _utf8_dom(result.html))
-        _dump(partial / EXPECTED_FILE, comparable(rec))
+        dump_json(partial / EXPECTED_FILE, comparable(rec))
         meta = _meta(pipeline, url, rec, fixed, clock)
-        _dump(partial / META_FILE, meta.model_dump(mode="json"))
+        dump_json(partial / META_FILE, meta.model_dump(mode="json"))
         scrub_recording(partial, secret_params)  # before it is a recording anyone could commit
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -360,7 +372,7 @@ async def _redirect_navigation(route: Route, url: str) -> None:
 
 def update_expected(result: ReplayResult) -> None:
     """Accept the replayed record as the new expected output."""
-    _dump(result.recording.expected_path, comparable(result.record))
+    dump_json(result.recording.expected_path, comparable(result.record))
 
 
 # Replay never reaches the network itself: no robots.txt, and one attempt (a HAR does not change).

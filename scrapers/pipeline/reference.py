@@ -26,7 +26,6 @@ Replay comes in two strengths:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -43,7 +42,7 @@ from scrapers import __version__
 from scrapers.browser.har import SECRET_PARAMS, redact_url
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
-from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
+from scrapers.output.atomic import fsync_dir, usual_mode
 from scrapers.output.record import Record
 from scrapers.pipeline.compare import Diff, compare
 from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
@@ -53,7 +52,11 @@ from scrapers.pipeline.recording import (
     SAFE_NAME,
     RecordingError,
     comparable,
+    dump_json,
     is_reference,
+    iso_utc,
+    read_expected,
+    recording_folders,
 )
 from scrapers.pipeline.saved import SavedPage
 
@@ -141,12 +144,7 @@ class Reference:
         return source_base(self.path) / self.meta.source.path
 
     def expected(self, path: Path | None = None) -> dict[str, Any]:
-        path = path or self.expected_path
-        try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RecordingError(f"{path}: unreadable ({exc})") from None
-        return data
+        return read_expected(path or self.expected_path)
 
     def read_source(self) -> bytes:
         """The page's bytes, once they are known to be the ones recorded."""
@@ -183,21 +181,7 @@ class Reference:
 
 def find_references(paths: Iterable[Path]) -> list[Reference]:
     """Reference recordings in the given folders (one itself, or any folder above some)."""
-    found: list[Reference] = []
-    for p in paths:
-        if (p / META_FILE).is_file():
-            found += [Reference.load(p)] if is_reference(p) else []
-        elif p.is_dir():
-            folders = sorted(m.parent for m in p.rglob(META_FILE))
-            found += [Reference.load(f) for f in folders if not _hidden(f, p) and is_reference(f)]
-        else:
-            raise RecordingError(f"{p}: no such recording folder")
-    return found
-
-
-def _hidden(folder: Path, top: Path) -> bool:
-    """A folder being written (a dot-folder) is not a recording yet."""
-    return any(part.startswith(".") for part in folder.relative_to(top).parts)
+    return [Reference.load(f) for f in recording_folders(paths) if is_reference(f)]
 
 
 def extract_saved(raw: bytes, url: str, site: SiteSpec, clock: str, encoding: str | None) -> Record:
@@ -277,9 +261,9 @@ async def record_chromium(
     for _ in range(renders):
         result = await replay_chromium(pipeline, ref, site)
         if not result.ok:
-            _dump(stale, ref.recorded(result.record))
+            dump_json(stale, ref.recorded(result.record))
             break
-    _dump(ref.path / META_FILE, ref.meta.model_copy(update={"chromium": mark}).model_dump(mode="json"))
+    dump_json(ref.path / META_FILE, ref.meta.model_copy(update={"chromium": mark}).model_dump(mode="json"))
     return result
 
 
@@ -332,7 +316,7 @@ def record_reference(
         ) from None
     raw = html_path.read_bytes()
     url = redact_url(url, (*SECRET_PARAMS, *secret_params))
-    stamp = _iso(clock)
+    stamp = iso_utc(clock)
     rec = extract_saved(raw, url, site, stamp, encoding)
     if rec.error is not None:
         raise RecordingError(f"{rec.error.kind}: {rec.error.message}")
@@ -344,7 +328,7 @@ def record_reference(
         source=source,
         clock=stamp,
         chromium=chromium,
-        recorded_at=_iso(datetime.now(UTC)),
+        recorded_at=iso_utc(datetime.now(UTC)),
         storyline_version=__version__,
         redact_params=list(secret_params),
     )
@@ -360,7 +344,7 @@ def _write(dest: Path, files: dict[str, Any]) -> None:
     partial.chmod(usual_mode(folder=True))
     try:
         for name, data in files.items():
-            _dump(partial / name, data)
+            dump_json(partial / name, data)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -374,12 +358,4 @@ def update_reference(result: ReferenceResult) -> None:
     baseline is the static extraction, docs/recordings.md)."""
     if result.mode != "static":
         raise RecordingError(f"{result.reference.name}: only a static replay updates expected.json")
-    _dump(result.reference.expected_path, result.reference.recorded(result.record))
-
-
-def _dump(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    dump_json(result.reference.expected_path, result.reference.recorded(result.record))
