@@ -16,10 +16,12 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from scrapers.dom.values import clean, element_text, join_url
+
+T = TypeVar("T")
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -116,20 +118,7 @@ class _Teasers:
     def block_above(self, heading: Element) -> Element | None:
         """The smallest ancestor of `heading` below <body> holding MIN_ITEMS teaser links. The
         answer is remembered for every element on the way: headings climb the same ancestors."""
-        path: list[Element] = []
-        node, found = heading.getparent(), None
-        while node is not None and node.tag not in ("body", "html"):
-            if node in self._above:
-                found = self._above[node]
-                break
-            path.append(node)
-            if self.enough(node):
-                found = node
-                break
-            node = node.getparent()
-        for el in path:
-            self._above[el] = found
-        return found
+        return _first_up(heading.getparent(), self._above, lambda n: n if self.enough(n) else None, None)
 
 
 def _bottom_up(top: Element, known: dict[Element, Any], value: Callable[[Element, list[Any]], Any]) -> Any:
@@ -188,22 +177,32 @@ class _Chrome:
         self.exempt = story_and_above
 
     def inside(self, el: Element) -> bool:
-        path: list[Element] = []
-        node: Element | None = el
-        answer = False
-        while node is not None:
-            if node in self.known:
-                answer = self.known[node]
-                break
-            path.append(node)
-            exempt = not isinstance(node.tag, str) or node.tag in ("html", "body") or node in self.exempt
-            if not exempt and _is_chrome(node):
-                answer = True
-                break
-            node = node.getparent()
-        for seen in path:
-            self.known[seen] = answer
-        return answer
+        def chrome(node: Element) -> bool | None:
+            exempt = not isinstance(node.tag, str) or node in self.exempt
+            return True if not exempt and _is_chrome(node) else None
+
+        return _first_up(el, self.known, chrome, False)
+
+
+def _first_up(
+    start: Element | None, memo: dict[Element, T], hit: Callable[[Element], T | None], default: T
+) -> T:
+    """The first answer `hit` gives on the way up from `start` to <body> (`default` if none),
+    remembered in `memo` for every element passed: many starts climb the same ancestors."""
+    path: list[Element] = []
+    node, answer = start, default
+    while node is not None and node.tag not in ("body", "html"):
+        if node in memo:
+            answer = memo[node]
+            break
+        path.append(node)
+        if (found := hit(node)) is not None:
+            answer = found
+            break
+        node = node.getparent()
+    for el in path:
+        memo[el] = answer
+    return answer
 
 
 def find_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
