@@ -29,11 +29,10 @@ from playwright.async_api import BrowserContext, Page, ProxySettings
 from scrapers.browser.guard import AddressBook, Guard
 from scrapers.browser.routing import close_popups, close_quietly
 from scrapers.config.renderspec import RenderSpec
-from scrapers.net.scope import Refused
+from scrapers.net.scope import Refused, registrable_domain
 
 PAGE_MAX_USES = 20  # pages a tab renders before a fresh tab: bounds what a page's scripts leak
 CONTEXT_MAX_PAGES = 400  # pages a shared context serves before a fresh one takes new pages
-_SHARED_LABELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gv"})
 
 MakeContext = Callable[[RenderSpec, Path | None, ProxySettings | None], Awaitable[BrowserContext]]
 
@@ -45,11 +44,7 @@ def site_of(url: str) -> str:
         ipaddress.ip_address(host)
         return host
     except ValueError:
-        labels = host.split(".")
-    keep = 2
-    while keep < len(labels) and labels[-keep] in _SHARED_LABELS:
-        keep += 1
-    return ".".join(labels[-keep:])
+        return registrable_domain(host)
 
 
 @dataclass(eq=False)

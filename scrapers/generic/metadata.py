@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from scrapers.dom import jsonld
 from scrapers.dom.values import clean, to_datetime
 from scrapers.generic.headline import norm_name, site_tokens, strip_site_suffix
+from scrapers.net.scope import registrable_domain
 
 JsonObj = dict[str, Any]
 
@@ -41,7 +42,6 @@ AUTHOR_METAS = (
 # (Not twitter:site or copyright: on a one-person site those name the person.)
 SITE_NAME_METAS = ("og:site_name", "application-name", "publisher")
 # Second-level labels under which a country's sites register: the name of bbc.co.uk is "bbc".
-_SHARED_LABELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gv"})
 MAX_NAME_CHARS = 200  # longer is a sentence, not a byline
 
 Candidate = tuple[str, bool]  # an author's name, and whether JSON-LD types it a Person
@@ -142,20 +142,11 @@ def authors(page: PageMeta) -> list[str] | None:
     return site_people[:1] if site_people else [] if declared else None
 
 
-def domain(host: str) -> str:
-    """The domain a site registered: "dw.com" of www.dw.com, "bbc.co.uk" of www.bbc.co.uk."""
-    labels = host.lower().split(".")
-    keep = 2
-    while keep < len(labels) and labels[-keep] in _SHARED_LABELS:
-        keep += 1
-    return ".".join(labels[-keep:])
-
-
 def is_site_name(name: str, tokens: list[str], host: str) -> bool:
     """`name` is the site's: it spells out the host ("Deutsche Welle (www.dw.com)", an e-mail
     address there), or is one of the site's names (og:site_name, publisher, host label)."""
     lowered = name.lower()
-    if host and domain(host) in lowered:
+    if host and registrable_domain(host) in lowered:
         return True
     return norm_name(name) in tokens
 

@@ -170,3 +170,17 @@ class UrlPolicy:
         """Target and address of one URL (blocking DNS: call from a thread in async code)."""
         host, port = self.check_target(url, navigation=navigation)
         return self.addresses(host, port, url)
+
+
+# Second-level labels under which names are registered ("bbc.co.uk", "example.com.au").
+_SHARED_LABELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gv"})
+
+
+def registrable_domain(host: str) -> str:
+    """The domain a site registered: "dw.com" of www.dw.com, "bbc.co.uk" of www.bbc.co.uk (a
+    heuristic: no public-suffix list)."""
+    labels = host.lower().split(".")
+    keep = 2
+    while keep < len(labels) and labels[-keep] in _SHARED_LABELS:
+        keep += 1
+    return ".".join(labels[-keep:])
