@@ -31,8 +31,9 @@ def add_parser(sub: SubParsers) -> None:
 def handle(args: argparse.Namespace) -> int:
     # Paths given are checked together; by default the library and each of the user's folders
     # on their own (a user's file may replace a library file of the same name or domain).
-    groups = [args.paths] if args.paths else [[library_dir()], *([d] for d in user_dirs(args.selectors))]
-    if not args.paths and (gone := [str(d) for d in user_dirs(args.selectors) if not d.is_dir()]):
+    mine = user_dirs(args.selectors)
+    groups = [args.paths] if args.paths else [[library_dir()], *([d] for d in mine)]
+    if not args.paths and (gone := [str(d) for d in mine if not d.is_dir()]):
         print(f"error: {', '.join(gone)}: not a folder of site files", file=sys.stderr)
         return EXIT_CONFIG
     bad, files = 0, 0

@@ -184,8 +184,7 @@ class Discoverer:
         counted against limits.max_pages, so new pages still get their turn)."""
         if self._known is None or not self._known(url, published):
             return False
-        if url not in self.result.known:
-            self.result.known.add(url)
+        self.result.known.add(url)
         return True
 
     def _add(self, url: str, found_in: str, published: str | None = None) -> None:
