@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ def percentile(values: list[float], q: float) -> float:
 def cpu_split(pid: int) -> dict[str, float]:
     """CPU seconds so far of `pid`'s process tree, by role: python (pid itself, all threads),
     driver (Playwright's node process) and browser (Chromium's processes; renderers that already
-    exited are in their parent's reaped-children times)."""
+    exited are in their parent's reaped-children times, and so are browsers already closed)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"python": 0.0, "driver": 0.0, "browser": 0.0}
     for p in descendants(pid):
@@ -86,6 +87,53 @@ def cpu_split(pid: int) -> dict[str, float]:
             out["python"] += own / tick
         elif "node" in cmd.split(" ", 1)[0] or ("playwright" in cmd and "chrom" not in cmd):
             out["driver"] += own / tick
+            out["browser"] += reaped / tick  # browsers it launched and already closed (recycled)
         else:
             out["browser"] += (own + reaped) / tick
+    # Processes nobody reaped (a closed browser's orphaned renderers) are in no count above;
+    # a cgroup of the run's own (see own_cgroup) has them all: the rest is the browser's.
+    total = _cgroup_cpu_s(pid)
+    if total is not None:
+        out["browser"] += max(0.0, total - sum(out.values()))
     return out
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def own_cgroup(name: str) -> Path | None:
+    """A fresh cpuacct cgroup (v1) for one measured run, when this machine lets us make one:
+    a child started with `preexec_fn=lambda: join_cgroup(path)` and everything it starts is in it."""
+    path = CGROUP_ROOT / name
+    try:
+        path.mkdir()
+    except OSError:
+        return None
+    return path
+
+
+def join_cgroup(path: Path | None) -> None:
+    if path is not None:
+        (path / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def drop_cgroup(path: Path | None) -> None:
+    """Remove a run's cgroup once its last process is gone (orphans may take a moment)."""
+    for _ in range(50):
+        if path is None or not path.exists():
+            return
+        try:
+            path.rmdir()
+        except OSError:
+            time.sleep(0.1)
+
+
+def _cgroup_cpu_s(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            _, controllers, rel = line.split(":", 2)
+            if "cpuacct" in controllers.split(",") and rel.startswith("/storyline-bench"):
+                return int((CGROUP_ROOT / rel.lstrip("/") / "cpuacct.usage").read_text()) / 1e9
+    except (OSError, ValueError):
+        pass
+    return None

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import lightsite
-from common import ROOT, cpu_split, machine
+from common import ROOT, cpu_split, drop_cgroup, join_cgroup, machine, own_cgroup
 from playwright.async_api import Page, async_playwright
 
 from scrapers.browser.locate import find_chromium, launch_args
@@ -144,7 +144,8 @@ async def raw(urls: list[str], site: SiteSpec, concurrency: int) -> dict[str, An
             while not queue.empty():
                 await page.goto(queue.get_nowait(), wait_until="domcontentloaded")
                 await ready(page)
-                good += "<h1" in await page.content()
+                html = await page.content()
+                good += "<h1>Light story" in html or 'class="headline"' in html
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall, cpu = time.monotonic() - t0, cpu_split(os.getpid())
@@ -181,7 +182,13 @@ def child(args: argparse.Namespace) -> None:
 def _run_child(kind: str, site: str, base: str, port: int, pages: int, conc: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", kind, "--site", site, "--base", base, "--port", str(port)]
     cmd += ["--pages", str(pages), "--concurrency", str(conc)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    group = own_cgroup(f"storyline-bench-{os.getpid()}-{kind}-{conc}-{time.monotonic_ns()}")
+    try:
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, check=True, cwd=ROOT, preexec_fn=lambda: join_cgroup(group)
+        )
+    finally:
+        drop_cgroup(group)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

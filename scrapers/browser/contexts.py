@@ -31,8 +31,8 @@ from scrapers.browser.routing import close_popups, close_quietly
 from scrapers.config.renderspec import RenderSpec
 from scrapers.net.scope import Refused, registrable_domain
 
-PAGE_MAX_USES = 20  # pages a tab renders before a fresh tab: bounds what a page's scripts leak
-CONTEXT_MAX_PAGES = 400  # pages a shared context serves before a fresh one takes new pages
+PAGE_MAX_USES = 100  # pages a tab renders before a fresh tab: bounds what a page's scripts leak
+CONTEXT_MAX_PAGES = 1000  # pages a shared context serves before a fresh one takes new pages
 
 MakeContext = Callable[[RenderSpec, Path | None, ProxySettings | None], Awaitable[BrowserContext]]
 

@@ -133,7 +133,7 @@ class JobSpec(BaseModel):
     page_budget_ms: int | None = PField(
         None, ge=500, description="hard time limit per page attempt (default: the site's render.timeout_ms)"
     )
-    recycle_after: int = PField(200, ge=1, description="pages per browser before it is replaced")
+    recycle_after: int = PField(2000, ge=1, description="pages per browser before it is replaced")
     state: State = PField(default_factory=State)
 
     @model_validator(mode="after")

@@ -287,6 +287,13 @@ def _quiet_disconnects(request: object, client_address: object) -> None:
 DEMO_PORT = 8765
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connections when a few pages load their assets at
+    # once; the client then waits a second for its SYN to be retried, which no real site makes it do.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class DemoServer:
     """Runs the demo site on 127.0.0.1 in a background thread (a context manager)."""
 
@@ -301,8 +308,7 @@ class DemoServer:
 
     def __init__(self, port: int = 0, generated: int = 15, latency_ms: int = 30) -> None:
         self.site = DemoSite(build_articles(generated), latency_ms)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.site))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", port), _handler(self.site))
         self._httpd.handle_error = _quiet_disconnects  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
 
