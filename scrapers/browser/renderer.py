@@ -19,7 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Playwright, ProxySetti
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from scrapers.browser.actions import EarlyStop, load, since
+from scrapers.browser.actions import EarlyStop, load, page_html, since
 from scrapers.browser.contexts import ContextPool, Slot
 from scrapers.browser.guard import REFUSED_HEADER, AddressBook
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
@@ -250,7 +250,7 @@ class Renderer:
                     # the page itself, or a redirect hop, was refused
                     refusal = slot.guard.refused(slot.page.url, since=slot.mark)
                     raise _refused(refusal, slot.page.url, since(start))
-                html = await slot.page.content()
+                html = await page_html(slot.page)
             healthy = True
             return RenderedPage(
                 url,
