@@ -170,18 +170,26 @@ def build_worker(opts: WorkerOptions) -> PageWorker:
         await stack.aclose()
 
     return PageWorker(
-        functions=[func(scrape_page, name=PAGE_FUNCTION, max_tries=opts.max_tries + 1)],
+        **arq_settings(opts.max_tries),
         queue_name=opts.queue,
         redis_settings=settings(opts.redis_url),
         on_startup=startup,
         on_shutdown=shutdown,
         max_jobs=opts.concurrency,
-        job_timeout=JOB_TIMEOUT_S,
-        keep_result=0,  # records travel on the job's stream; a result would block re-enqueueing
         poll_delay=opts.poll_s,
         job_completion_wait=max(1, round(opts.grace_s)),
-        job_serializer=dump_job,
-        job_deserializer=load_job,
         health_check_interval=10,
         burst=opts.burst,
     )
+
+
+def arq_settings(max_tries: int = DEFAULT_MAX_TRIES) -> dict[str, Any]:
+    """What every page worker's arq Worker is given, whatever its process."""
+    return {
+        # arq's own limit is a backstop: scrape_page gives up on the start after `max_tries`
+        "functions": [func(scrape_page, name=PAGE_FUNCTION, max_tries=max_tries + 1)],
+        "job_timeout": JOB_TIMEOUT_S,
+        "keep_result": 0,  # records travel on the job's stream; a result would block re-enqueueing
+        "job_serializer": dump_job,
+        "job_deserializer": load_job,
+    }
