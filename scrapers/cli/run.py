@@ -52,7 +52,8 @@ def add_parser(sub: SubParsers) -> None:
         "  storyline run jobs/demo.yaml\n"
         "  storyline run jobs/demo.yaml --resume\n"
         "  storyline run --site demo-news --url http://127.0.0.1:8765/news/a --out out/a.ndjson\n"
-        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
+        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots\n"
+        "  storyline run jobs/demo.yaml --redis redis://10.0.0.5:6379/0   # pages on 'storyline worker's",
     )
     rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
     rn.add_argument(
@@ -95,7 +96,8 @@ def add_parser(sub: SubParsers) -> None:
         metavar="URL",
         help="scrape the pages on 'storyline worker' processes over Redis (redis://HOST:PORT/DB; default "
         "$STORYLINE_REDIS): discovery and the output stay here, the same records and summary; "
-        "--concurrency is then each worker's own (docs/scaling.md). Needs the 'scale' extra",
+        "each worker's own --concurrency applies, not this run's (docs/scaling.md). Needs the "
+        "'scale' extra",
     )
     rn.add_argument(
         "--queue",
