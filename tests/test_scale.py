@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from localserver import run_async
 from redisserver import RedisServer
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec, Start
@@ -86,7 +87,7 @@ def test_the_limit_holds_across_processes_and_a_dead_holders_slot_comes_back(
             await p.aclose()
         return peak, lapsed, len(starts), min(b - a for a, b in itertools.pairwise(starts))
 
-    peak, lapsed, n, gap = asyncio.run(go())
+    peak, lapsed, n, gap = run_async(go())
     assert peak == 2  # 24 pages from 4 gates, never more than the limit at once
     assert 0.1 < lapsed < 1.0
     assert n == 3 and gap >= 0.19
@@ -111,7 +112,7 @@ def test_robots_txt_is_read_once_per_origin_and_job_across_workers(redis_server:
             await p.aclose()
         return [*answers, other_job]
 
-    answers = asyncio.run(go())
+    answers = run_async(go())
     assert len(reads) == 2  # once for "daily" (six askers, three processes), once for "weekly"
     assert {a.text for a in answers} == {"User-agent: *\nDisallow: /private/\n"}
 
@@ -136,7 +137,7 @@ def test_a_url_is_queued_once_and_the_queue_survives_a_redis_restart(redis_serve
         await redis.aclose()
         return first, again, queued, stream
 
-    assert asyncio.run(go()) == (20, 0, 20, 1)
+    assert run_async(go()) == (20, 0, 20, 1)
 
 
 def test_a_page_whose_worker_died_too_often_becomes_an_error_record(redis_server: RedisServer) -> None:
@@ -169,7 +170,7 @@ def test_a_page_whose_worker_died_too_often_becomes_an_error_record(redis_server
         await redis.aclose()
         return [left, *[finished(fields) for _, fields in entries]]
 
-    left, *pages = asyncio.run(go())
+    left, *pages = run_async(go())
     assert left == 0 and len(pages) == 1
     rec = json.loads(pages[0].line)
     assert rec["url"] == url and rec["status"] == "error" and rec["error"]["kind"] == "browser"
