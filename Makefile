@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test quick lint typecheck schemas recordings bench clean
+.PHONY: setup redis demo test quick lint typecheck schemas recordings bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: setup lint typecheck
+# The distributed-run tests start a real redis-server (tests/test_scale.py).
+redis:
+	bash scripts/ensure-redis.sh
+
+test: setup redis lint typecheck
 	$(PY) -m pytest
 
 # The quick loop: skips the heaviest browser tests (CI runs everything).
@@ -60,6 +64,7 @@ bench: setup $(VENV)/.bench
 	$(PY) bench/generic_quality.py
 	$(PY) bench/throughput.py
 	$(PY) bench/memory.py
+	$(PY) bench/scale.py
 
 schemas: $(STAMP)
 	$(PY) -m scrapers.output.schemas

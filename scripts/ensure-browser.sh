@@ -13,15 +13,7 @@ if "$PY" -m playwright install chromium >&2 && found=$("$PY" -m scrapers.browser
   echo "$found"
   exit 0
 fi
-if command -v apt-get >/dev/null 2>&1; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "ensure-browser: Playwright's download failed; installing the system chromium package" >&2
-  log=$(mktemp)
-  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } >"$log" 2>&1; then
-    cat "$log" >&2
-  fi
-  rm -f "$log"
-fi
+echo "ensure-browser: Playwright's download failed; installing the system chromium package" >&2
+bash "$(dirname "$0")/apt-install.sh" chromium
 # Prints the browser, or an error listing every place it looked and how to fix it.
 "$PY" -m scrapers.browser

@@ -13,13 +13,13 @@ from playwright.async_api import Error as PlaywrightError
 
 from scrapers import __version__
 from scrapers.browser.locate import BrowserNotFoundError
-from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest
+from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest, worker
 from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, Parser, UsageError
 from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
 from scrapers.output import logs
 from scrapers.output.state import StateError
 
-COMMANDS: tuple[ModuleType, ...] = (extract, scrape, check, run, demo, record, replay, suggest)
+COMMANDS: tuple[ModuleType, ...] = (extract, scrape, check, run, worker, demo, record, replay, suggest)
 _FMT = FORMATTER
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from scrapers.cli.console import Progress, quiet_driver_loss
 from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.output.state import state_path
-from scrapers.pipeline.job import JobResult, run_job, summary_path
+from scrapers.pipeline.job import Backend, JobResult, run_job, summary_path
 from scrapers.pipeline.stats import DEFAULT_INTERVAL_S
 
 
@@ -50,7 +52,8 @@ def add_parser(sub: SubParsers) -> None:
         "  storyline run jobs/demo.yaml\n"
         "  storyline run jobs/demo.yaml --resume\n"
         "  storyline run --site demo-news --url http://127.0.0.1:8765/news/a --out out/a.ndjson\n"
-        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots",
+        "  storyline run --urls-file urls.txt --concurrency 8 --no-robots\n"
+        "  storyline run jobs/demo.yaml --redis redis://10.0.0.5:6379/0   # pages on 'storyline worker's",
     )
     rn.add_argument("job", nargs="?", type=Path, help="job file (YAML); see docs/jobs.md")
     rn.add_argument(
@@ -88,6 +91,19 @@ def add_parser(sub: SubParsers) -> None:
         "OUT.state.sqlite beside the output for job files; ad-hoc URLs keep none unless given)",
     )
     add_job_options(rn)
+    rn.add_argument(
+        "--redis",
+        metavar="URL",
+        help="scrape the pages on 'storyline worker' processes over Redis (redis://HOST:PORT/DB; default "
+        "$STORYLINE_REDIS): discovery and the output stay here, the same records and summary; "
+        "each worker's own --concurrency applies, not this run's (docs/scaling.md). Needs the "
+        "'scale' extra",
+    )
+    rn.add_argument(
+        "--queue",
+        metavar="NAME",
+        help="the workers' arq queue (default: $STORYLINE_QUEUE, else storyline:queue)",
+    )
 
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
@@ -221,34 +237,62 @@ def execute(
     state: Path | None = None,
     full: bool = False,
     stats_every_s: float = DEFAULT_INTERVAL_S,
+    redis: str | None = None,
+    queue: str | None = None,
 ) -> JobResult:
-    """Run a job with a progress line on a terminal; Ctrl-C stops it cleanly."""
+    """Run a job with a progress line on a terminal; Ctrl-C stops it cleanly. `redis`: its pages
+    are scraped by workers on that Redis (scrapers/scale/)."""
     if job.site:
         sites.get(job.site)  # an unknown name fails before a browser starts
     progress = Progress()
 
     async def go() -> JobResult:
         asyncio.get_running_loop().set_exception_handler(quiet_driver_loss)
-        return await run_job(
-            job,
-            out,
-            sites,
-            resume=resume,
-            force=force,
-            grace_s=grace_s,
-            headed=headed,
-            on_start=progress.start,
-            on_record=progress,
-            on_found=progress.found,
-            state=state,
-            full=full,
-            stats_every_s=stats_every_s,
-        )
+        async with _backend(redis, queue, job, resume) as backend:
+            return await run_job(
+                job,
+                out,
+                sites,
+                resume=resume,
+                force=force,
+                grace_s=grace_s,
+                headed=headed,
+                on_start=progress.start,
+                on_record=progress,
+                on_found=progress.found,
+                state=state,
+                full=full,
+                stats_every_s=stats_every_s,
+                backend=backend,
+            )
 
     try:
         return asyncio.run(go())
     finally:
         progress.close()
+
+
+@contextlib.asynccontextmanager
+async def _backend(
+    redis: str | None, queue: str | None, job: JobSpec, resume: bool
+) -> AsyncIterator[Backend | None]:
+    """Where the pages are scraped: here (None), or by workers on Redis (arq, imported only then)."""
+    if redis is None:
+        yield None
+        return
+    try:
+        from scrapers.scale.connection import RedisUnreachable, queue_name
+        from scrapers.scale.driver import remote_backend
+    except ImportError as exc:
+        raise UsageError(f"--redis needs the 'scale' extra: pip install 'storyline[scale]' ({exc})") from None
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            backend = await stack.enter_async_context(
+                remote_backend(redis, job, resume=resume, queue=queue_name(queue))
+            )
+        except RedisUnreachable as exc:
+            raise UsageError(str(exc)) from None
+        yield backend
 
 
 def exit_status(result: JobResult) -> int:
@@ -287,6 +331,8 @@ def handle(args: argparse.Namespace) -> int:
         state=args.state,
         full=args.full,
         stats_every_s=args.stats_every,
+        redis=args.redis or os.environ.get("STORYLINE_REDIS") or None,
+        queue=args.queue,
     )
     print(report_line(result, out), file=sys.stderr)
     return exit_status(result)

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from scrapers.demo.content import Article, build_articles
+from scrapers.demo.requestlog import Served
 
 STATIC = Path(__file__).parent / "static"
 _HTML = "text/html; charset=utf-8"
@@ -165,12 +166,15 @@ def _svg(label: str) -> bytes:
 class DemoSite:
     """The demo site's data and request handling, independent of the socket server."""
 
-    def __init__(self, articles: list[Article], latency_ms: int = 30) -> None:
+    def __init__(self, articles: list[Article], latency_ms: int = 30, log_requests: bool = False) -> None:
         self.articles = articles
         self.by_slug = {a.slug: a for a in articles}
         self.latency = latency_ms / 1000
         self._hits = 0
         self._hits_lock = threading.Lock()
+        # Every request served, when asked for (tests of politeness read it): list.append is
+        # atomic, so handler threads add to it without a lock.
+        self.request_log: list[Served] | None = [] if log_requests else None
 
     def publish(self, count: int = 1) -> list[Article]:
         """Add `count` new articles at the top of the home page, RSS and sitemaps (as a news site
@@ -261,14 +265,25 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            start = time.monotonic()
             site.count_hit()
-            status, ctype, body = site.respond(self.path, self.headers.get("Host") or "127.0.0.1")
+            host = self.headers.get("Host") or "127.0.0.1"
+            status, ctype, body = site.respond(self.path, host)
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(body)
+            if site.request_log is not None:
+                site.request_log.append(Served(host, self.path, self._page(host), start, time.monotonic()))
+
+        def _page(self, host: str) -> str:
+            """The path of the page that asked for this request: its Referer's, else its own."""
+            referer = urlsplit(self.headers.get("Referer") or "")
+            if referer.netloc == host and referer.path:
+                return referer.path + (f"?{referer.query}" if referer.query else "")
+            return self.path
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the scraper's own logs tell the story; per-request lines are noise
@@ -306,8 +321,11 @@ class DemoServer:
         except OSError:
             return cls(0, generated, latency_ms)
 
-    def __init__(self, port: int = 0, generated: int = 15, latency_ms: int = 30) -> None:
-        self.site = DemoSite(build_articles(generated), latency_ms)
+    def __init__(
+        self, port: int = 0, generated: int = 15, latency_ms: int = 30, *, log_requests: bool = False
+    ) -> None:
+        """`log_requests`: keep every request in `site.request_log` (see `pages_in_flight`)."""
+        self.site = DemoSite(build_articles(generated), latency_ms, log_requests)
         self._httpd = _Server(("127.0.0.1", port), _handler(self.site))
         self._httpd.handle_error = _quiet_disconnects  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)

@@ -9,7 +9,7 @@ import contextlib
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from scrapers.output.state import StateStore
 from scrapers.pipeline.discover import Discoverer, Discovery, IsKnown
 from scrapers.pipeline.fetch import fetcher
 from scrapers.pipeline.page import PagePipeline, PipelineOptions
+from scrapers.pipeline.policies import Gate, RobotsCache
 from scrapers.pipeline.records import now_utc
 from scrapers.pipeline.runner import JobRunner
 from scrapers.pipeline.scope_of_job import job_policy
@@ -49,6 +50,18 @@ class JobResult:
     def output_written(self) -> bool:
         """False when the run had nothing to write and left an existing output as it was."""
         return bool(self.report.get("output_written", True))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a job's pages are scraped when not in this process (scrapers/scale/: workers on
+    Redis): `runner` is built with JobRunner's arguments and replaces it; the pipeline of this
+    process (listing pages in discovery) shares `gate` and `robots_cache` with the workers.
+    Without listing pages this process starts no browser."""
+
+    runner: Callable[..., JobRunner]
+    gate: Gate | None = None
+    robots_cache: RobotsCache | None = None
 
 
 def summary_path(out: Path) -> Path:
@@ -153,23 +166,27 @@ async def run_job(
     full: bool = False,
     stats_every_s: float = DEFAULT_INTERVAL_S,
     stop: asyncio.Event | None = None,
+    backend: Backend | None = None,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
     `out` is replaced only once the run has records for it (`output_sink`) unless `force`; `resume`
     continues it. `write=False`: records reach only `on_record`; `handle_signals=False` leaves
     SIGINT/SIGTERM to the caller (a library's), who may set `stop` instead. `state`: the job's store
-    (output/state.py): known pages are skipped unless `full`; it learns the run once OUT is safe."""
+    (output/state.py): known pages are skipped unless `full`; it learns the run once OUT is safe.
+    `backend`: the pages are scraped elsewhere (see Backend)."""
     started_at, t0 = now_utc(), time.monotonic()
     sink = output_sink(out, resume=resume, force=force) if write else NullSink()
     resumed = _resume_state(sink.path) if resume and sink.path is not None else None
     pages, summary = _Pages(list(resumed.pages) if resumed else [], on_record), Summary()
     with StateStore(state) if state is not None else contextlib.nullcontext() as store:
-        async with Renderer(headless=not headed, recycle_after=job.recycle_after) as renderer:
+        async with _browser(job, headed, backend) as renderer:
             policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
-            pipeline = PagePipeline(renderer, pipeline_options(job, policy), on_attempt=summary.attempt)
+            pipeline = PagePipeline(
+                renderer, pipeline_options(job, policy), on_attempt=summary.attempt, **_shared(backend)
+            )
             with sink:
-                runner = JobRunner(
+                runner = (backend.runner if backend else JobRunner)(
                     registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, pages, summary
                 )
                 # From here on a stop request is the runner's: discovery ends early, pages are recorded.
@@ -188,6 +205,22 @@ async def run_job(
         write_atomic(summary_path(out), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log.info("run finished", **{k: report[k] for k in ("pages", "by_status", "errors_by_kind", "wall_s")})
     return JobResult(report, runner.interrupted)
+
+
+@contextlib.asynccontextmanager
+async def _browser(job: JobSpec, headed: bool, backend: Backend | None) -> AsyncIterator[Renderer]:
+    """The run's browser: launched unless the pages are scraped elsewhere and no listing page
+    needs rendering here."""
+    renderer = Renderer(headless=not headed, recycle_after=job.recycle_after)
+    if backend is not None and not job.start.listings:
+        yield renderer
+        return
+    async with renderer:
+        yield renderer
+
+
+def _shared(backend: Backend | None) -> dict[str, Any]:
+    return {} if backend is None else {"gate": backend.gate, "robots_cache": backend.robots_cache}
 
 
 def _report(

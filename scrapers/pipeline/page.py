@@ -38,7 +38,7 @@ from scrapers.net.scope import Refused, UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.pipeline.challenge import at_first_sight, challenge_reason
-from scrapers.pipeline.policies import DomainGate, RetryPolicy, RobotsPolicy
+from scrapers.pipeline.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
 from scrapers.pipeline.records import error_record, interrupted_record, now_utc, story_record, unexpected
 
 log = get_logger("storyline.page")
@@ -184,15 +184,20 @@ class PagePipeline:
         *,
         stopping: asyncio.Event | None = None,
         on_attempt: Callable[[int], None] | None = None,
+        gate: Gate | None = None,
+        robots_cache: RobotsCache | None = None,
     ) -> None:
+        """`gate` and `robots_cache` are shared with other processes in a distributed run
+        (scrapers/scale/); by default both are this pipeline's own."""
         self.renderer = renderer
         self.options = options or PipelineOptions()
         self.stopping = stopping or asyncio.Event()
         self._on_attempt = on_attempt or (lambda ms: None)
+        opts = self.options
         self._robots = (
-            RobotsPolicy(self.options.user_agent, self.options.policy) if self.options.obey_robots else None
+            RobotsPolicy(opts.user_agent, opts.policy, cache=robots_cache) if opts.obey_robots else None
         )
-        self._gate = DomainGate()
+        self._gate: Gate = gate or DomainGate()
         self._policy = self.options.policy or UrlPolicy()
         self._book = AddressBook(self.options.policy) if self.options.policy else None
 

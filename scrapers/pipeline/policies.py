@@ -8,8 +8,10 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -61,6 +63,31 @@ class RobotsFile:
     unreachable: str | None = None
 
 
+@dataclass(frozen=True)
+class RobotsAnswer:
+    """What reading an origin's robots.txt gave, before parsing: its text (None: everything is
+    allowed), or why it could not be read. Plain strings, so other processes can share it."""
+
+    text: str | None = None
+    unreachable: str | None = None
+
+
+class RobotsCache(Protocol):
+    """Where several processes share robots.txt answers (scrapers/scale/robots.py: one read per
+    origin and job across workers); `read` is called only by the one that reads it."""
+
+    async def answer(self, origin: str, read: Callable[[], Awaitable[RobotsAnswer]]) -> RobotsAnswer: ...
+
+
+class Gate(Protocol):
+    """The per-domain politeness gate: `DomainGate` in one process, a Redis-backed one across
+    workers (scrapers/scale/limiter.py)."""
+
+    def slot(
+        self, url: str, max_concurrent: int, min_delay_s: float
+    ) -> AbstractAsyncContextManager[None]: ...
+
+
 class RobotsPolicy:
     """robots.txt per origin, read once per job and obeyed as RFC 9309 says (Protego: `*` and `$`
     wildcards, the longest match wins, Allow wins a tie):
@@ -77,9 +104,15 @@ class RobotsPolicy:
     """
 
     def __init__(
-        self, user_agent: str, policy: UrlPolicy | None = None, *, timeout: float = ROBOTS_TIMEOUT_S
+        self,
+        user_agent: str,
+        policy: UrlPolicy | None = None,
+        *,
+        timeout: float = ROBOTS_TIMEOUT_S,
+        cache: RobotsCache | None = None,
     ) -> None:
         self.user_agent = user_agent
+        self.cache = cache
         self.token = product_token(user_agent)
         self.policy = policy if policy is not None else UrlPolicy(allow_private=True)
         self.timeout = timeout
@@ -96,6 +129,17 @@ class RobotsPolicy:
             return self._files[origin]
 
     async def _read(self, origin: str) -> RobotsFile:
+        if self.cache is not None:
+            answer = await self.cache.answer(origin, lambda: self._download(origin))
+        else:
+            answer = await self._download(origin)
+        if answer.unreachable is not None:
+            return RobotsFile(unreachable=answer.unreachable)
+        if answer.text is None:
+            return RobotsFile()
+        return RobotsFile(await asyncio.to_thread(Protego.parse, answer.text))
+
+    async def _download(self, origin: str) -> RobotsAnswer:
         url = origin + "/robots.txt"
         try:
             raw = await fetch_bytes(
@@ -110,12 +154,12 @@ class RobotsPolicy:
         except FetchError as exc:
             if exc.kind == "redirects" or (exc.kind == "http" and 400 <= (exc.status or 0) < 500):
                 log.info("robots.txt unavailable; allowing all", origin=origin, error=exc.message)
-                return RobotsFile()
+                return RobotsAnswer()
             log.warning("robots.txt unreachable; disallowing all", origin=origin, error=str(exc))
-            return RobotsFile(unreachable=str(exc))
+            return RobotsAnswer(unreachable=str(exc))
         if len(raw) >= ROBOTS_MAX_BYTES:
             raw = raw[: raw.rfind(b"\n") + 1]  # a rule cut in half could say something else
-        return RobotsFile(await asyncio.to_thread(Protego.parse, raw.decode("utf-8-sig", "replace")))
+        return RobotsAnswer(raw.decode("utf-8-sig", "replace"))
 
     async def check(self, url: str) -> float:
         """The crawl delay in seconds; raises PageError("robots") when the URL is disallowed, or
