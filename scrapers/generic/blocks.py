@@ -38,7 +38,8 @@ _NAME_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("chrome", r"(^|[\s_-])(nav|navbar|menu|header|footer|breadcrumb|masthead)"),
         ("ad", r"(^|[\s_-])(ad|ads|advert\w*|sponsor\w*|dfp|gpt)($|[\s_-])"),
         ("meta", r"byline|author|meta|date|caption|credit|tags"),
-        ("subscribe", r"newsletter|subscri|signup|paywall|cookie|consent|modal|popup"),
+        ("subscribe", r"newsletter|subscri|signup|cookie|consent|modal|popup"),
+        ("paywall", r"paywall|premium|locked|restricted"),  # often the story's own, marked up
     )
 )
 _TAG_FLAGS = ("article", "main", "header", "footer", "aside", "nav", "li", "table", "form", "blockquote")
