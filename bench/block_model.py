@@ -88,7 +88,7 @@ def page_data(page: Page) -> PageData | None:
         grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)] if n else []
         held.append(sum(g in ref_grams[n] for g in grams) / len(grams) if grams else 0.0)
         words.append(len(tokens))
-    group, outer = blocks.structure(root, described)
+    group, outer = blocks.structure(described)
     x = np.array(blocks.features(root, described), dtype=float)
     arrays = np.array(held), np.array(words), np.array(outer), np.array(group)
     passing = np.array([b.passes for b in described])

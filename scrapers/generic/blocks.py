@@ -13,10 +13,11 @@ rules use, so the model weighs general evidence, not the development pages' layo
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -98,13 +99,15 @@ class BlockModel:
 MODEL: BlockModel | None = BlockModel.load()
 
 
+@functools.lru_cache(maxsize=4096)
+def _word_bits(attrs: str) -> int:
+    """The name flags of a class and id (pages repeat the same few names: asked once each)."""
+    return sum(1 << i for i, (_, pattern) in enumerate(_NAME_FLAGS) if pattern.search(attrs))
+
+
 def _name_bits(el: Element) -> int:
-    attrs = f"{str(el.get('class', ''))[:512]} {str(el.get('id', ''))[:256]}"
-    bits = 0
-    if attrs.strip():
-        for i, (_, pattern) in enumerate(_NAME_FLAGS):
-            if pattern.search(attrs):
-                bits |= 1 << i
+    cls, id_ = el.get("class"), el.get("id")
+    bits = _word_bits(f"{str(cls or '')[:512]} {str(id_ or '')[:256]}") if cls or id_ else 0
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _TAG_FLAGS:
         bits |= 1 << (len(_NAME_FLAGS) + _TAG_FLAGS.index(tag))
@@ -113,19 +116,25 @@ def _name_bits(el: Element) -> int:
     return bits
 
 
-def ancestor_bits(root: Element, wanted: set[Element]) -> dict[Element, int]:
-    """For each element of `wanted`: the flags of its ancestors below <body>, OR-ed together."""
-    own: dict[Element, int] = {}
+def ancestor_bits(wanted: Iterable[Element]) -> dict[Element, int]:
+    """For each element of `wanted`: the flags of its ancestors below <body>, OR-ed together.
+    Each ancestor is read once (`within`: its flags and its own ancestors'), and only ancestors:
+    the page's many inline leaves are never asked."""
+    within: dict[Element, int] = {}
     out: dict[Element, int] = {}
-    for el in root.iter():
+    for el in wanted:
+        chain = []
+        node = el.getparent()
+        while node is not None and node not in within:
+            chain.append(node)
+            node = node.getparent()
+        acc = within[node] if node is not None else 0
+        for n in reversed(chain):
+            if isinstance(n.tag, str) and n.tag not in ("html", "body"):
+                acc |= _name_bits(n)
+            within[n] = acc
         parent = el.getparent()
-        above = own.get(parent, 0) if parent is not None else 0
-        if el in wanted:
-            out[el] = above
-        if isinstance(el.tag, str) and el.tag not in ("html", "body"):
-            own[el] = above | _name_bits(el)
-        else:
-            own[el] = above
+        out[el] = within[parent] if parent is not None else 0
     return out
 
 
@@ -158,7 +167,7 @@ def feature_names() -> list[str]:
 
 def features(root: Element, blocks: list[Block]) -> list[list[float]]:
     """One feature row per block, in the order of feature_names()."""
-    bits = ancestor_bits(root, {b.el for b in blocks})
+    bits = ancestor_bits(b.el for b in blocks)
     longest = max((len(b.text) for b in blocks), default=1) or 1
     taken_at = [i for i, b in enumerate(blocks) if b.taken]
     first = taken_at[0] if taken_at else len(blocks)
@@ -175,8 +184,8 @@ def features(root: Element, blocks: list[Block]) -> list[list[float]]:
             min(10.0, 100 * (b.text.count(". ") + b.text.count("。")) / n),
             min(10.0, 100 * b.text.count(",") / n),
             float(b.text.rstrip().endswith((".", "!", "?", '"', "”", "’", ":", "。", ")"))),
-            sum(c.isdigit() for c in b.text) / n,
-            sum(c.isupper() for c in b.text) / n,
+            sum(map(str.isdigit, b.text)) / n,
+            sum(map(str.isupper, b.text)) / n,
             float(n < 25),
             n / longest,
         ]
@@ -256,24 +265,30 @@ def context_features(
     return rows
 
 
-def structure(root: Element, blocks: list[Block]) -> tuple[list[int], list[int]]:
+def structure(blocks: list[Block]) -> tuple[list[int], list[int]]:
     """Per block: an id of its parent element (siblings share it), and the index of the nearest
-    block holding it (-1: none)."""
+    block holding it (-1: none). Walks up from the blocks, each element at most once."""
     index = {b.el: i for i, b in enumerate(blocks)}
     parents: dict[Element, int] = {}
     group = [parents.setdefault(b.el.getparent(), len(parents)) for b in blocks]
-    holder: dict[Element, int] = {}
-    for el in root.iter():
-        parent = el.getparent()
-        above = holder.get(parent, -1) if parent is not None else -1
-        holder[el] = index.get(el, above) if el in index else above
-    outer = [holder.get(b.el.getparent(), -1) if b.el.getparent() is not None else -1 for b in blocks]
-    return group, outer
+    holder: dict[Element, int] = {}  # element -> the nearest block at or above it
+
+    def nearest(node: Element | None) -> int:
+        chain = []
+        while node is not None and node not in holder and node not in index:
+            chain.append(node)
+            node = node.getparent()
+        found = -1 if node is None else holder[node] if node in holder else index[node]
+        for n in chain:
+            holder[n] = found
+        return found
+
+    return group, [nearest(b.el.getparent()) for b in blocks]
 
 
 def choose(root: Element, blocks: list[Block], model: BlockModel) -> list[bool]:
     """Which blocks the model keeps."""
     first = [model.first.prob(x) for x in features(root, blocks)]
-    group, outer = structure(root, blocks)
+    group, outer = structure(blocks)
     rows = context_features(first, group, outer, [b.taken for b in blocks], [b.inside for b in blocks])
     return [model.second.prob(x) >= model.threshold for x in rows]
