@@ -15,6 +15,7 @@ It returns elements, not just text, so `suggest` can turn the choice into select
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,6 +113,16 @@ def _attrs(el: Element) -> str:
     return f"{_attr(el, 'class')} {_attr(el, 'id')} {_attr(el, 'role')} {_attr(el, 'itemprop')}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _named_chrome(attrs: str) -> bool:
+    """Furniture by its names (pages repeat a few class names many times: each is read once)."""
+    if not attrs.strip():
+        return False
+    if _AD_RE.search(attrs):
+        return True
+    return bool(_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs)
+
+
 def is_chrome(el: Element) -> bool:
     """Whether the element itself is page furniture (by tag, role, class or id)."""
     tag = el.tag if isinstance(el.tag, str) else ""
@@ -122,12 +133,9 @@ def is_chrome(el: Element) -> bool:
     style = _attr(el, "style").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    attrs = _attrs(el)
     if el.get("itemprop") in ("articleBody", "text"):
         return False
-    if _AD_RE.search(attrs):
-        return True
-    if (_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs):
+    if _named_chrome(_attrs(el)):
         return True
     return el.get("role") in (
         "navigation",
