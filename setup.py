@@ -13,6 +13,7 @@ setup(
     package_data={
         "scrapers.config": ["builtin/*.yaml"],
         "scrapers.demo": ["static/*", "data/*"],
+        "scrapers.generic": ["block_model.json"],  # the body's block model (bench/block_model.py)
         "scrapers.library": ["*.yaml"],
     },
 )

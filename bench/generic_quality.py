@@ -1,53 +1,77 @@
-"""How good is extraction without a site file? Generic extraction and `suggest`, side by side.
+"""How good is extraction without a site file? Generic extraction and trafilatura, side by side.
 
-    python bench/generic_quality.py [--only aeb,fundus,wcxb,suggest]
+    python bench/generic_quality.py [--only aeb,fundus,feval,wcxb,suggest] [--jobs 2] [--dump FILE]
 
-1. article-bench dev (../shared/data/article-bench/dev): body F1 of Storyline's generic
-   extractor and of trafilatura alone, in the same run, scored by ../shared/tools/aeb_score.py.
-2. fundus (../shared/data/fundus): the same two on the expected bodies (same shingle metric),
-   plus generic headline, authors and publication-instant accuracy, and the widgets found:
-   how many per page, and how many of them sit in page furniture (see `widget_places`).
-3. wcxb dev (../shared/data/wcxb/dev, 700 pages of 600 sites): authors and publication day
-   against its reviewed `author` and `publish_date`, the same widget counts. Its body measure
-   is not repeated here.
-4. suggest on fundus-eval dev (../shared/data/fundus-eval/dev): for every publisher, a site
-   file drafted from article 0 extracts article 1 unedited; ROUGE-LSum F1 per that folder's
-   README (../shared/tools/rouge_score_eval.py; needs rouge-score, nltk and the Punkt model,
-   which `make bench` installs).
+On the four development sets in ../shared/data (bench/quality_sets.py), in one run:
+
+1. body F1 of Storyline's generic extractor and of trafilatura alone, each set scored by its own
+   metric (the shared tools' functions): article-bench dev and fundus by aeb_score.py's shingle F1,
+   fundus-eval dev by ROUGE-LSum (rouge_score_eval.py; needs rouge-score, nltk and the Punkt model,
+   which `make bench` installs), wcxb dev by word F1 (wcxb_score.py, with its snippet shares);
+2. next to each full-set figure, a held-out estimate: pages split into 5 folds by site (no site on
+   both sides), the set's figure computed on each fold and averaged. For a fixed rule that is the
+   fold mean; anything chosen or trained (bench/block_model.py) is chosen on the four other folds;
+3. headline, authors and publication date of both, against the references that have them (fundus:
+   title, author list, instant to the second; wcxb: title, byline words, day; article-bench and
+   fundus-eval annotate the body only), and the widgets generic extraction finds;
+4. suggest on fundus-eval dev: for every publisher, a site file drafted from article 0 extracts
+   article 1 unedited, scored by ROUGE-LSum.
+
+trafilatura's outputs are cached under /tmp (keyed by its version): it does not change between runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import re
+import multiprocessing
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections import Counter
-from datetime import datetime
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import block_model
 import trafilatura
-from common import ROOT, machine
+from block_model import BlockModel
+from common import machine
+from quality_meta import (
+    author_words,
+    names_the_site,
+    same_authors,
+    same_day,
+    same_instant,
+    typography,
+    widget_places,
+)
+from quality_sets import (
+    DATA,
+    FOLDS,
+    METRICS,
+    SETS,
+    TITLES,
+    TOOLS,
+    Page,
+    aggregate,
+    folds,
+    load,
+    score_body,
+    snippets,
+)
 
 from scrapers.config.sitefiles import generic_site, parse_site_text
-from scrapers.dom import jsonld
-from scrapers.dom.parse import HeadIndex, parse_html
-from scrapers.dom.values import clean, join_url
+from scrapers.dom.values import clean
 from scrapers.extract.recipe import extract
-from scrapers.generic.headline import better_headline
+from scrapers.generic import blocks
 from scrapers.generic.suggest import draft_site
 
-SHARED = ROOT.parent / "shared"
-AEB = SHARED / "data" / "article-bench" / "dev"
-FUNDUS = SHARED / "data" / "fundus"
-FEVAL = SHARED / "data" / "fundus-eval" / "dev"
-WCXB = SHARED / "data" / "wcxb" / "dev"
-NLTK_DATA = ROOT / ".venv" / "nltk_data"
+CACHE = Path(tempfile.gettempdir()) / "storyline-generic-quality" / f"trafilatura-{trafilatura.__version__}"
+NLTK_DATA = Path(sys.prefix) / "nltk_data"
+FEVAL = DATA / "fundus-eval" / "dev"
+Result = dict[str, Any]
 
 
 def body_text(html: str, url: str) -> tuple[str, Any]:
@@ -57,108 +81,190 @@ def body_text(html: str, url: str) -> tuple[str, Any]:
     return "\n\n".join(parts), ex
 
 
-def headline_sources(html: str, url: str) -> tuple[str | None, str | None]:
-    """The page's JSON-LD headline and og:title, each cleaned as generic extraction cleans its pick."""
-    doc = parse_html(html)
-    head = HeadIndex.build(doc.root)
-    index = jsonld.Index(jsonld.parse_blocks(head.jsonld))
-    names = [n for n in head.metas.get("og:site_name", []) if n]
-    names += jsonld.lookup(index, "*Article|BlogPosting|Report.publisher.name")
-    host = urlsplit(url).hostname or ""
-    ld = next(iter(jsonld.lookup(index, "*Article|BlogPosting|Report.headline")), None)
-    og = next(iter(head.metas.get("og:title", [])), None)
-    return (
-        better_headline(ld, names, host, head.title),
-        better_headline(og, names, host, head.title),
+def generic_run(page: Page, html: str) -> Result:
+    text, ex = body_text(html, page.url)
+    places = widget_places(html, page.url, ex.widgets) if page.set in ("fundus", "wcxb") else (0, 0, 0)
+    return {
+        "text": text,
+        "headline": ex.story.headline,
+        "authors": list(ex.story.authors),
+        "published": ex.story.published,
+        "widgets": [len(ex.widgets), *places],
+    }
+
+
+def trafilatura_run(page: Page, html: str) -> Result:
+    """trafilatura alone: its body (fundus-eval: the benchmark's own call; elsewhere without the
+    comments, which no reference counts as the story) and its metadata."""
+    cached = CACHE / page.set / f"{page.key.replace('/', '_')}.json"
+    if cached.exists():
+        return dict(json.loads(cached.read_text(encoding="utf-8")))
+    if page.set == "feval":
+        text = trafilatura.extract(html, include_tables=False, include_comments=False)
+    else:
+        text = trafilatura.extract(html, url=page.url, include_comments=False)
+    meta = trafilatura.extract_metadata(html, default_url=page.url)
+    out = {
+        "text": text or "",
+        "headline": meta.title if meta else None,
+        "authors": [a.strip() for a in ((meta.author if meta else None) or "").split(";") if a.strip()],
+        "published": meta.date if meta else None,
+    }
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(out), encoding="utf-8")
+    return out
+
+
+def run_page(job: tuple[Page, BlockModel | None]) -> Result:
+    """Both extractors on one page; with a fold's block model, generic extraction once more
+    with that model (trained without the page's fold) for the held-out figure."""
+    page, fold_model = job
+    html = page.html()
+    t0 = time.perf_counter()
+    g = generic_run(page, html)
+    g["ms"] = (time.perf_counter() - t0) * 1000
+    t = trafilatura_run(page, html)
+    out: Result = {"set": page.set, "key": page.key, "site": page.site, "g": g, "t": t}
+    if fold_model is not None:
+        shipped, blocks.MODEL = blocks.MODEL, fold_model
+        try:
+            out["held"] = generic_run(page, html)
+        finally:
+            blocks.MODEL = shipped
+    for side in ("g", "t", "held"):
+        if side in out and page.body is not None:
+            out[side]["score"] = score_body(page, out[side]["text"])
+        if side in out and page.set == "wcxb":
+            out[side]["snippets"] = snippets(page, out[side]["text"])
+    return out
+
+
+def fold_models(fold_of: dict[str, int]) -> dict[int, BlockModel]:
+    """One block model per fold, trained on the other folds' pages (none when none is shipped)."""
+    if blocks.MODEL is None:
+        return {}
+    data = block_model.dataset(load())
+    return {f: block_model.train([d for d in data if fold_of[d.site] != f]) for f in range(FOLDS)}
+
+
+def run_all(pages: list[Page], fold_of: dict[str, int], jobs: int) -> list[Result]:
+    models = fold_models(fold_of)
+    work = [(p, models.get(fold_of[p.site])) for p in pages]
+    if jobs <= 1:
+        return [run_page(w) for w in work]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return list(pool.imap(run_page, work, chunksize=4))
+
+
+def held_out(set_: str, rows: list[Result], fold_of: dict[str, int], side: str) -> tuple[float, float, float]:
+    """(mean, min, max) over folds of the set's figure on each fold's pages: generic extraction
+    with the fold's own block model where there is one, else with the fixed rules."""
+    side = "held" if side == "g" and rows and "held" in rows[0] else side
+    per = [
+        aggregate(set_, [r[side]["score"] for r in rows if fold_of[r["site"]] == f])[0]
+        for f in range(FOLDS)
+        if any(fold_of[r["site"]] == f for r in rows)
+    ]
+    return statistics.fmean(per), min(per), max(per)
+
+
+def print_body(results: list[Result], fold_of: dict[str, int]) -> dict[str, Any]:
+    print(f"\nbody, each set by its own metric; held-out: mean over {FOLDS} site-grouped folds (min-max)")
+    print(
+        f"  {'set':16} {'pages':>5}  {'extractor':18} {'F1':>7} {'P':>7} {'R':>7}   {'held-out':>8} (range)"
+    )
+    summary: dict[str, Any] = {}
+    for set_ in SETS:
+        rows = [r for r in results if r["set"] == set_ and "score" in r["g"]]
+        if not rows:
+            continue
+        for side, name in (("g", "storyline generic"), ("t", "trafilatura alone")):
+            f1, p, r = aggregate(set_, [x[side]["score"] for x in rows])
+            mean, lo, hi = held_out(set_, rows, fold_of, side)
+            summary[f"{set_}/{side}"] = {"full": f1, "held_out": mean}
+            print(
+                f"  {TITLES[set_]:16} {len(rows):>5}  {name:18} {f1:>7.4f} {p:>7.4f} {r:>7.4f}"
+                f"   {mean:>8.4f} ({lo:.4f}-{hi:.4f})"
+            )
+        if set_ == "wcxb":
+            for side, name in (("g", "storyline generic"), ("t", "trafilatura alone")):
+                found = sum(x[side]["snippets"][0] for x in rows)
+                bad = sum(x[side]["snippets"][1] for x in rows)
+                n_with = sum(x[side]["snippets"][2] for x in rows)
+                n_without = sum(x[side]["snippets"][3] for x in rows)
+                print(
+                    f"  {'':16} {'':5}  {name:18} `with` snippets found {found / n_with:.1%},"
+                    f" `without` found {bad / n_without:.1%} (lower is better)"
+                )
+    print("  metrics: " + "; ".join(f"{TITLES[s]}: {METRICS[s]}" for s in SETS))
+    return summary
+
+
+def share(hits: int, n: int) -> str:
+    return f"{hits}/{n} = {hits / n:.1%}" if n else "no reference"
+
+
+MetaTest = Callable[[Page, Result], bool]
+
+
+def print_metadata(pages: list[Page], results: list[Result]) -> None:
+    """Headline, authors and date of both extractors where the set's reference has them."""
+    by_key = {(r["set"], r["key"]): r for r in results}
+    tests: dict[str, tuple[str, Callable[[Page], bool], MetaTest]] = {
+        "headline exact": ("title", lambda p: bool(p.title), head_exact),
+        "headline, typography aside": ("title", lambda p: bool(p.title), head_typo),
+        "authors": ("authors", lambda p: p.authors is not None, authors_ok),
+        "publication instant": ("date", lambda p: p.set == "fundus" and bool(p.date), instant_ok),
+        "publication day": ("date", lambda p: bool(p.date), day_ok),
+    }
+    print("\nmetadata against the references (article-bench and fundus-eval annotate the body only)")
+    print(f"  {'set':16} {'field':28} {'storyline generic':>22} {'trafilatura alone':>22}")
+    for set_ in ("fundus", "wcxb"):
+        mine = [p for p in pages if p.set == set_]
+        for label, (_, has, test) in tests.items():
+            refs = [p for p in mine if has(p)]
+            if not refs:
+                continue
+            cells = [
+                share(sum(test(p, by_key[(set_, p.key)][side]) for p in refs), len(refs)) for side in "gt"
+            ]
+            print(f"  {TITLES[set_]:16} {label:28} {cells[0]:>22} {cells[1]:>22}")
+    for set_ in ("fundus", "wcxb"):
+        rows = [(p, by_key[(set_, p.key)]) for p in pages if p.set == set_]
+        named = sum(any(names_the_site(a, p.url) for a in r["g"]["authors"]) for p, r in rows)
+        print(f"  {TITLES[set_]}: pages with the site or publisher among generic's authors: {named}")
+    fundus_people = [p for p in pages if p.set == "fundus" and isinstance(p.authors, list)]
+    fundus_people = [p for p in fundus_people if not any(names_the_site(a, p.url) for a in p.authors or [])]
+    exact = sum(authors_ok(p, by_key[("fundus", p.key)]["g"]) for p in fundus_people)
+    print(
+        f"  fundus authors exact where the reference names no site or publisher: {exact}/{len(fundus_people)}"
     )
 
 
-def typography(text: str) -> str:
-    """Quotes, dashes, soft hyphens and spaces as typed: ’ and ' are the same headline."""
-    text = re.sub(r"[\u00ad\u200b]", "", text)
-    text = re.sub(r"[‘’‚′´`]", "'", re.sub(r"[“”„«»″]", '"', re.sub(r"[–—−]", "-", text)))
-    return clean(text)
+def head_exact(page: Page, side: Result) -> bool:
+    return clean(side["headline"] or "") == clean(page.title or "")
 
 
-def same_instant(expected: str, got: str | None) -> bool:
-    """To the second. A reference without an offset (its parser found none) is a wall-clock
-    time: then ours must show the same wall-clock time in its own offset."""
-    if not got:
-        return False
-    want = datetime.fromisoformat(expected).replace(microsecond=0)
-    have = datetime.fromisoformat(got).replace(microsecond=0)
-    if want.tzinfo is None:
-        return have.replace(tzinfo=None) == want
-    return have == want
+def head_typo(page: Page, side: Result) -> bool:
+    return typography(side["headline"] or "") == typography(page.title or "")
 
 
-def same_authors(expected: list[str], got: list[str]) -> tuple[bool, bool]:
-    """(exactly the reference's list, the same names in any order and case)."""
-    exact = [clean(a) for a in expected] == got
-    return exact, {clean(a).casefold() for a in expected} == {g.casefold() for g in got}
+def authors_ok(page: Page, side: Result) -> bool:
+    """fundus: exactly the reference's list; wcxb: the same words as its byline (none when it has none)."""
+    got = side["authors"]
+    if isinstance(page.authors, list):
+        return same_authors(page.authors, got)[0]
+    if not page.authors:
+        return not got
+    return bool(got) and author_words(" ".join(got)) == author_words(page.authors)
 
 
-_NAME_JOINS = {"and", "und", "y", "et", "e", "by", "von", "de"}
+def instant_ok(page: Page, side: Result) -> bool:
+    return same_instant(str(page.date), side["published"])
 
 
-def author_words(text: str) -> set[str]:
-    """A byline's words without joiners: "A. Smith and B. Jones" and ["A. Smith", "B. Jones"] agree."""
-    return {w for w in re.findall(r"\w+", text.casefold()) if w not in _NAME_JOINS}
-
-
-def names_the_site(author: str, url: str) -> bool:
-    """A publisher in the author list: the host's name ("dw" of www.dw.com) is all of one of its
-    words, or the author spells the host out ("Deutsche Welle (www.dw.com)")."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    words = author_words(author)
-    label = host.split(".")[0]
-    return bool(host) and (host in author.lower() or (len(label) >= 2 and label in words and len(words) <= 3))
-
-
-# Landmarks that hold site navigation, never a story's widget: by tag, or by ARIA role. A
-# <header> or <footer> inside an article, aside, main or section is that part's own (HTML maps
-# only the page's to the banner and contentinfo roles): a teaser's <header> holds its link.
-_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar"})
-_SECTIONING = frozenset({"article", "aside", "main", "section"})
-_NAMED_MENU = re.compile(r"(^|[\s_-])(nav|navigation|navbar|menu|megamenu)($|[\s_A-Z-])|(^|[\s_-])nav[A-Z]")
-
-
-def widget_places(html: str, url: str, widgets: list[Any]) -> tuple[int, int, int]:
-    """How many `widgets` sit in page furniture: (inside a nav, the page's header or footer, or a
-    navigation, banner or contentinfo role; inside an element whose id or class names
-    navigation or a menu; inside any header or footer element, a section's own too).
-    A widget's place is where most of its item links are; a link that is also elsewhere on the
-    page (a menu often repeats a teaser's URL) counts as elsewhere."""
-    root = parse_html(html).root
-    where: dict[str, list[Any]] = {}
-    for a in root.iter("a"):
-        if (u := join_url(url, (a.get("href") or "").strip())) is not None:
-            where.setdefault(u, []).append(a)
-    counts = [0, 0, 0]
-    for w in widgets:
-        links = [where[i.url] for i in w.items if i.url in where]
-        for n, test in enumerate((_is_landmark, _named_menu, _is_header_or_footer)):
-            inside = sum(all(_inside(a, test) for a in same) for same in links)
-            counts[n] += bool(links) and inside * 2 > len(links)
-    return counts[0], counts[1], counts[2]
-
-
-def _inside(a: Any, test: Any) -> bool:
-    return any(test(e) for e in (a, *a.iterancestors()))
-
-
-def _named_menu(el: Any) -> bool:
-    return bool(_NAMED_MENU.search(f"{el.get('id', '')} {el.get('class', '')}"))
-
-
-def _is_landmark(el: Any) -> bool:
-    if el.tag in ("header", "footer"):
-        return not any(a.tag in _SECTIONING for a in el.iterancestors())
-    return el.tag == "nav" or (el.get("role") or "").strip().lower() in _FURNITURE_ROLES
-
-
-def _is_header_or_footer(el: Any) -> bool:
-    return el.tag in ("header", "footer")
+def day_ok(page: Page, side: Result) -> bool:
+    return same_day(str(page.date), side["published"])
 
 
 def print_widgets(pages: int, per_page: list[int], landmark: int, named: int, any_header: int) -> None:
@@ -172,145 +278,12 @@ def print_widgets(pages: int, per_page: list[int], landmark: int, named: int, an
     print(f"  ... inside any header/footer element (an article's or section's own too): {any_header}")
 
 
-def score_aeb(gt_dirs: list[Path], preds: dict[str, str], tmp: Path) -> dict[str, float]:
-    path = tmp / "preds.ndjson"
-    path.write_text("".join(json.dumps({"id": k, "articleBody": v}) + "\n" for k, v in preds.items()))
-    out = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "aeb_score.py"), *map(str, gt_dirs), str(path), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    data = json.loads(out.stdout)
-    return {k: float(data[k]) for k in ("f1", "precision", "recall")}
-
-
-def article_bench(tmp: Path) -> None:
-    ours, theirs = {}, {}
-    for h in sorted(AEB.glob("*.html")):
-        html, url = h.read_text(encoding="utf-8"), json.loads(h.with_suffix(".json").read_text())["url"]
-        ours[h.stem] = body_text(html, url)[0]
-        theirs[h.stem] = trafilatura.extract(html, url=url) or ""
-    a, b = score_aeb([AEB], ours, tmp), score_aeb([AEB], theirs, tmp)
-    print(f"\narticle-bench dev ({len(ours)} pages), body, aeb_score.py")
-    print(f"  {'extractor':24} {'F1':>7} {'precision':>10} {'recall':>8}")
-    for name, s in (("storyline generic", a), ("trafilatura alone", b)):
-        print(f"  {name:24} {s['f1']:>7.4f} {s['precision']:>10.4f} {s['recall']:>8.4f}")
-
-
-def fundus(tmp: Path) -> None:
-    gt = tmp / "fundus-gt"
-    gt.mkdir()
-    ours, theirs = {}, {}
-    heads = heads_typo = dates = dated = titled = 0
-    authored = authors_exact = authors_same = site_authors = 0
-    people_only = people_exact = 0  # references naming no site or publisher among the authors
-    per_page: list[int] = []
-    landmark = named = any_header = 0
-    follows: Counter[str] = Counter()
-    pages = sorted(FUNDUS.glob("*/*.expected.json"))
-    for jf in pages:
-        data = json.loads(jf.read_text(encoding="utf-8"))
-        exp, url = data["expected"], data["url"]
-        html = jf.with_name(jf.name.replace(".expected.json", ".html")).read_text(encoding="utf-8")
-        text, ex = body_text(html, url)
-        key = jf.name.removesuffix(".expected.json")
-        if "title" in exp:
-            titled += 1
-            heads += clean(ex.story.headline or "") == clean(exp["title"])
-            heads_typo += typography(ex.story.headline or "") == typography(exp["title"])
-            ld, og = headline_sources(html, url)
-            if ld and og and typography(ld) != typography(og):
-                follows[
-                    "og"
-                    if typography(og) == typography(exp["title"])
-                    else "ld"
-                    if typography(ld) == typography(exp["title"])
-                    else "neither"
-                ] += 1
-        if exp.get("publishing_date"):
-            dated += 1
-            dates += same_instant(exp["publishing_date"], ex.story.published)
-        if "authors" in exp:
-            authored += 1
-            exact, same = same_authors(exp["authors"], ex.story.authors)
-            authors_exact += exact
-            authors_same += same
-            if not any(names_the_site(a, url) for a in exp["authors"]):
-                people_only += 1
-                people_exact += exact
-        site_authors += any(names_the_site(a, url) for a in ex.story.authors)
-        per_page.append(len(ex.widgets))
-        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
-        landmark += in_landmark
-        named += in_named
-        any_header += in_header
-        body = exp.get("body")
-        if body:
-            paras = list(body.get("summary", []))
-            for sec in body.get("sections", []):
-                paras += sec.get("headline", []) + sec.get("paragraphs", [])
-            (gt / f"{key}.json").write_text(json.dumps({"articleBody": "\n\n".join(paras), "url": url}))
-            ours[key] = text
-            theirs[key] = trafilatura.extract(html, url=url) or ""
-    a, b = score_aeb([gt], ours, tmp), score_aeb([gt], theirs, tmp)
-    print(f"\nfundus ({len(pages)} pages, {len(ours)} with a body), body, same metric")
-    print(f"  {'extractor':24} {'F1':>7} {'precision':>10} {'recall':>8}")
-    for name, s in (("storyline generic", a), ("trafilatura alone", b)):
-        print(f"  {name:24} {s['f1']:>7.4f} {s['precision']:>10.4f} {s['recall']:>8.4f}")
-    print(f"  generic headline exact:           {heads}/{titled} = {heads / titled:.1%}")
-    print(f"  ... same up to typography:        {heads_typo}/{titled} = {heads_typo / titled:.1%}")
-    print(f"  generic publication instant exact: {dates}/{dated} = {dates / dated:.1%}")
-    print(f"  generic authors exact:            {authors_exact}/{authored} = {authors_exact / authored:.1%}")
-    print(f"  ... same names, any order or case: {authors_same}/{authored} = {authors_same / authored:.1%}")
-    print(f"  ... exact where the reference names no site or publisher: {people_exact}/{people_only}")
-    print(f"  pages with the site or publisher among the authors: {site_authors}")
-    print_widgets(len(pages), per_page, landmark, named, any_header)
-    print(
-        f"  pages whose JSON-LD headline and og:title differ (both cleaned): {sum(follows.values())};"
-        f" the reference took og:title on {follows['og']}, JSON-LD on {follows['ld']},"
-        f" neither on {follows['neither']}"
-    )
-
-
-def wcxb() -> None:
-    """Authors and publication day on wcxb's pages, whose reference names one byline string."""
-    authored = authors_same = no_author = extra_author = site_authors = dated = days = undated_given = 0
-    per_page: list[int] = []
-    landmark = named = any_header = 0
-    pages = sorted(WCXB.glob("*.json"))
-    for jf in pages:
-        data = json.loads(jf.read_text(encoding="utf-8"))
-        url = data["url"]
-        html = gzip.decompress(jf.with_suffix(".html.gz").read_bytes()).decode("utf-8", "replace")
-        ex = extract(html, url, generic_site())
-        got = ex.story.authors
-        site_authors += any(names_the_site(a, url) for a in got)
-        if data.get("author"):
-            authored += 1
-            authors_same += bool(got) and author_words(" ".join(got)) == author_words(data["author"])
-            no_author += not got
-        else:
-            extra_author += bool(got)
-        if data.get("publish_date"):
-            dated += 1
-            days += (ex.story.published or "")[:10] == str(data["publish_date"])[:10]
-        else:
-            undated_given += bool(ex.story.published)
-        per_page.append(len(ex.widgets))
-        in_landmark, in_named, in_header = widget_places(html, url, ex.widgets)
-        landmark += in_landmark
-        named += in_named
-        any_header += in_header
-    print(f"\nwcxb dev ({len(pages)} pages), generic metadata")
-    share = authors_same / authored
-    print(f"  authors, same words as the reference: {authors_same}/{authored} = {share:.1%}")
-    print(f"  ... none found where the reference names one: {no_author}")
-    print(f"  ... some found where the reference names none: {extra_author} of {len(pages) - authored}")
-    print(f"  pages with the site or publisher among the authors: {site_authors}")
-    print(f"  publication day exact: {days}/{dated} = {days / dated:.1%}")
-    print(f"  ... a date found where the reference has none: {undated_given} of {len(pages) - dated}")
-    print_widgets(len(pages), per_page, landmark, named, any_header)
+def print_all_widgets(results: list[Result]) -> None:
+    for set_ in ("fundus", "wcxb"):
+        rows = [r["g"]["widgets"] for r in results if r["set"] == set_]
+        if rows:
+            print(f"\n{TITLES[set_]} ({len(rows)} pages), generic widgets")
+            print_widgets(len(rows), [w[0] for w in rows], *(sum(w[i] for w in rows) for i in (1, 2, 3)))
 
 
 def suggest(tmp: Path) -> None:
@@ -333,7 +306,7 @@ def suggest(tmp: Path) -> None:
     path = tmp / "suggest.ndjson"
     path.write_text("".join(json.dumps(p) + "\n" for p in preds))
     out_json = tmp / "rouge.json"
-    cmd = [sys.executable, str(SHARED / "tools" / "rouge_score_eval.py"), str(FEVAL), str(path)]
+    cmd = [sys.executable, str(TOOLS / "rouge_score_eval.py"), str(FEVAL), str(path)]
     cmd += ["--nltk-data", str(NLTK_DATA), "--json", str(out_json), "--missing-as-empty"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -355,20 +328,32 @@ def suggest(tmp: Path) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="aeb,fundus,wcxb,suggest")
+    ap.add_argument("--only", default="aeb,fundus,feval,wcxb,suggest")
+    ap.add_argument("--jobs", type=int, default=2, help="processes (at most 2 on a shared machine)")
+    ap.add_argument("--dump", type=Path, help="write every page's outputs and scores here (JSON)")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as t:
-        tmp = Path(t)
-        if "aeb" in parts:
-            article_bench(tmp)
-        if "fundus" in parts:
-            fundus(tmp)
-        if "wcxb" in parts:
-            wcxb()
-        if "suggest" in parts:
-            suggest(tmp)
+    started = time.perf_counter()
+    pages = load(tuple(s for s in SETS if s in parts))
+    fold_of = folds(load())  # one assignment, whatever --only says
+    results = run_all(pages, fold_of, args.jobs)
+    print(f"{len(pages)} pages, {len({p.site for p in pages})} sites, {FOLDS} folds by site")
+    summary = print_body(results, fold_of)
+    print_metadata(pages, results)
+    print_all_widgets(results)
+    ms = [r["g"]["ms"] for r in results]
+    if ms:
+        print(
+            f"\ngeneric extraction, ms a page (in this run, with the scoring beside it): median "
+            f"{statistics.median(ms):.1f}, p95 {sorted(ms)[int(0.95 * (len(ms) - 1))]:.1f}"
+        )
+    if args.dump:
+        args.dump.write_text(json.dumps({"summary": summary, "pages": results}), encoding="utf-8")
+    if "suggest" in parts:
+        with tempfile.TemporaryDirectory() as t:
+            suggest(Path(t))
+    print(f"\nran in {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -80,15 +80,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installed) -> None:
-    where = subprocess.run(
-        [str(installed.venv / "bin" / "python"), "-c", "import scrapers; print(scrapers.__file__)"],
+    code = (
+        "import scrapers; from scrapers.generic import blocks; print(scrapers.__file__, bool(blocks.MODEL))"
+    )
+
+    where, has_model = subprocess.run(
+        [str(installed.venv / "bin" / "python"), "-c", code],
         cwd=installed.home,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
+    ).stdout.split()
     assert Path(where).is_relative_to(installed.venv), where
+    assert has_model == "True"  # the generic body's block model ships in the wheel
     version = installed.run("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"storyline {__version__}"
 

@@ -14,7 +14,7 @@ from scrapers.dom import jsonld
 from scrapers.dom.select import select, select_first
 from scrapers.dom.values import BLOCK_TAGS, clean, element_text
 from scrapers.extract.fields import PageContext
-from scrapers.generic import body as mainbody
+from scrapers.generic import story as mainbody
 from scrapers.output import record
 
 

@@ -25,7 +25,7 @@ from scrapers.extract.body import story_body
 from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field
 from scrapers.generic import headline as generic
 from scrapers.generic import metadata
-from scrapers.generic.byline import labelled_authors
+from scrapers.generic.byline import labelled_authors, written_byline
 from scrapers.output import record
 
 META_FIELDS = ("headline", "summary", "authors", "published", "modified", "section", "topics")
@@ -169,7 +169,7 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
     if not decided["authors"]:  # nothing declared, or only the publisher: a labelled byline?
         byline = [
             n
-            for n in labelled_authors(doc.root.root)
+            for n in labelled_authors(doc.root.root) or written_byline(doc.root.root)
             if not metadata.is_site_name(n, page.site_tokens, page.host)
         ]
         decided["authors"] = byline or decided["authors"]

@@ -15,27 +15,18 @@ It returns elements, not just text, so `suggest` can turn the choice into select
 
 from __future__ import annotations
 
-import itertools
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from lxml import etree
-
 from scrapers.dom.values import clean, element_text
+from scrapers.generic import blocks
+from scrapers.generic.candidates import BLOCK_TAGS, HEADINGS, find_blocks, is_mixed
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
-HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
-_PARA_TAGS = frozenset({"p", "li", "blockquote", "pre", "dd"}) | HEADINGS
-_TEXT_DIVS = frozenset({"div", "section", "td", "span", "font", "article"})
-_BLOCKS = frozenset(
-    {
-        "p", "div", "section", "article", "ul", "ol", "li", "table", "blockquote", "figure",
-        "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dl", "header", "footer", "aside", "nav", "form",
-    }
-)  # fmt: skip
 # Never part of a story, whatever their text.
 _CHROME_TAGS = frozenset(
     {
@@ -86,10 +77,9 @@ _CREDIT_RE = re.compile(r"\((image|photo|picture|credit|pictures|video)s?:[^)]*\
 _GETTY_RE = re.compile(r"getty images\s*$", re.I)
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", ")", ":", "…", "。", "！", "？", "」")
 MIN_CHARS = 25  # a candidate shorter than this only scores when punctuated like a sentence
-# Limits that keep hostile pages linear. Real pages stay far below them (the fundus pages: class
-# names up to 2,100 characters, candidates nested 4 deep).
+# A limit that keeps hostile pages linear. Real pages stay far below it (the fundus pages: class
+# names up to 2,100 characters).
 ATTR_CHARS = 4096  # of a class, id, role, itemprop or style read for chrome words
-MAX_NESTED = 6  # candidates inside candidates: a deeper one is no paragraph of its own
 
 
 @dataclass
@@ -123,6 +113,16 @@ def _attrs(el: Element) -> str:
     return f"{_attr(el, 'class')} {_attr(el, 'id')} {_attr(el, 'role')} {_attr(el, 'itemprop')}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _named_chrome(attrs: str) -> bool:
+    """Furniture by its names (pages repeat a few class names many times: each is read once)."""
+    if not attrs.strip():
+        return False
+    if _AD_RE.search(attrs):
+        return True
+    return bool(_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs)
+
+
 def is_chrome(el: Element) -> bool:
     """Whether the element itself is page furniture (by tag, role, class or id)."""
     tag = el.tag if isinstance(el.tag, str) else ""
@@ -133,12 +133,9 @@ def is_chrome(el: Element) -> bool:
     style = _attr(el, "style").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    attrs = _attrs(el)
     if el.get("itemprop") in ("articleBody", "text"):
         return False
-    if _AD_RE.search(attrs):
-        return True
-    if (_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs):
+    if _named_chrome(_attrs(el)):
         return True
     return el.get("role") in (
         "navigation",
@@ -198,55 +195,52 @@ def _sum_up(root: Element, seeds: dict[Element, float]) -> dict[Element, float]:
 
 
 def _link_chars(el: Element) -> int:
+    """Linked text of a block (of a mixed block's own text: the links outside its paragraphs)."""
+    if is_mixed(el):
+        inline = [c for c in el if isinstance(c.tag, str) and c.tag not in BLOCK_TAGS]
+        return sum(len(clean(element_text(a))) for c in inline for a in c.iter("a"))
     return sum(len(clean(element_text(a))) for a in el.iter("a"))
 
 
-def _has_block_child(el: Element) -> bool:
-    return any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el)
-
-
-def _blocks(root: Element) -> list[tuple[Element, str]]:
-    """Paragraph-like elements with their text, in document order. Candidates nest (a <span>
-    of text inside a <div> of text); one inside MAX_NESTED others is none, so that no text is
-    read more than MAX_NESTED + 1 times."""
-    out: list[tuple[Element, str]] = []
-    nested: dict[Element, int] = {}  # element -> candidates it is inside (when any)
-    for el in root.iter():
-        depth = nested.get(el.getparent(), 0) if el is not root else 0
-        if _is_candidate(el) and depth < MAX_NESTED:
-            text = clean(element_text(el))
-            if text:
-                out.append((el, text))
-            depth += 1
-        if depth:
-            nested[el] = depth
-    return out
-
-
-def _is_candidate(el: Element) -> bool:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _PARA_TAGS:
-        return not (tag in ("li", "blockquote", "dd") and _has_block_child(el))  # else: its inner paragraphs
-    if tag in _TEXT_DIVS:
-        return not _has_block_child(el) and bool((el.text or "").strip())  # <div>Text<br>more text</div>
-    return False
-
-
 def guess_body(root: Element) -> BodyGuess:
-    """The story's body on `root` (an lxml tree), or an empty guess."""
-    blocks = _blocks(root)
-    chrome = _chrome_below(root, blocks)
+    """The story's body on `root` (an lxml tree), or an empty guess: the rules' guess, then the
+    learned block model's second look at every candidate (blocks.py), when one is shipped."""
+    guess, described = rule_guess(root)
+    model = blocks.MODEL
+    if model is None or guess.container is None:
+        return guess
+    keep = blocks.choose(root, described, model)
+    guess.blocks, guess.headings = [], set()
+    below: set[Element] = set()
+    for b, chosen in zip(described, keep, strict=True):
+        if not chosen or b.clutter or b.el in below:  # the text-level clutter rules hold for all
+            continue
+        if b.el.tag in HEADINGS:
+            guess.headings.add(b.el)
+        guess.blocks.append(b.el)
+        guess.texts[b.el] = b.text
+        if not is_mixed(b.el):
+            below.update(b.el.iterdescendants())
+    _drop_trailing_headings(guess)
+    return guess
+
+
+def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
+    """The rules' guess, and every candidate block described for the block model."""
+    found = find_blocks(root)
+    chrome = _chrome_below(root, found)
     in_chrome = _covered(chrome)
-    cands = [(el, text) for el, text in blocks if el not in in_chrome]
+    cands = [(el, text) for el, text in found if el not in in_chrome]
     scores: dict[Element, float] = {}
     valued: list[tuple[Element, float]] = []
+    linked_of: dict[Element, int] = {}
     for el, text in cands:
         if el.tag in HEADINGS or el.tag == "li":
             continue
         n = len(text)
         if n < MIN_CHARS and not text.endswith((".", "!", "?", '"', "”")):
             continue
-        linked = _link_chars(el)
+        linked = linked_of[el] = _link_chars(el)
         if linked > 0.5 * n:
             continue
         value = n - linked + 10 * text.count(". ")
@@ -259,7 +253,7 @@ def guess_body(root: Element) -> BodyGuess:
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + value * 0.5
     if not scores:
-        return BodyGuess(None)
+        return BodyGuess(None), []
     container = max(scores, key=lambda e: scores[e])
     # Stories split into several blocks (one per ad slot, say) have their best block as
     # the top scorer: climb while an ancestor holds clearly more story text.
@@ -269,7 +263,49 @@ def guess_body(root: Element) -> BodyGuess:
         if totals.get(node, 0) >= 1.2 * totals.get(container, 0):
             container = node
         node = node.getparent()
-    return _collect(container, cands, chrome, scores.get(container, 0.0))
+    guess = _collect(container, cands, chrome, scores.get(container, 0.0))
+    return guess, _describe(found, guess, in_chrome, scores, linked_of)
+
+
+def _describe(
+    found: list[tuple[Element, str]],
+    guess: BodyGuess,
+    in_chrome: set[Element],
+    scores: dict[Element, float],
+    linked_of: dict[Element, int],
+) -> list[blocks.Block]:
+    assert guess.container is not None
+    inside = set(guess.container.iter())
+    taken = set(guess.blocks)
+    top = max(scores.values())
+    out = []
+    for el, text in found:
+        linked = linked_of[el] if el in linked_of else _link_chars(el)
+        out.append(
+            blocks.Block(
+                el,
+                text,
+                linked,
+                _kind(el),
+                el in in_chrome,
+                el in inside,
+                el in taken,
+                _is_clutter(text),
+                _lone_words(text),
+                scores.get(el.getparent(), 0.0) / top,
+                passes(el, text, linked),
+            )
+        )
+    return out
+
+
+def _kind(el: Element) -> str:
+    tag = el.tag
+    if tag in HEADINGS:
+        return "heading"
+    if tag in ("p", "li"):
+        return str(tag)
+    return "quote" if tag in ("blockquote", "pre", "dd") else "textdiv"
 
 
 def _collect(
@@ -282,29 +318,36 @@ def _collect(
     for el, text in cands:
         if el not in inside or el in in_chrome or el in taken_below:
             continue
-        if _is_clutter(text):
+        if not passes(el, text, _link_chars(el)):
             continue
-        n = len(text)
-        linked = _link_chars(el)
         if el.tag in HEADINGS:
-            if n > 200 or linked > 0.5 * n:
-                continue
             guess.headings.add(el)
-        else:
-            if linked > 0.6 * n and n < 300:
-                continue  # a related link or a list of them
-            if el.tag == "li" and n < MIN_CHARS:
-                continue
-            if _lone_words(text):
-                continue
         guess.blocks.append(el)
         guess.texts[el] = text
-        if el is not container:
+        if el is not container and not is_mixed(el):
             taken_below.update(el.iterdescendants())
-    # Headings with nothing after them (a trailing "Related" heading) are not sections.
+    _drop_trailing_headings(guess)
+    return guess
+
+
+def passes(el: Element, text: str, linked: int) -> bool:
+    """The clutter rules the rules' body passes (and one of the block model's features): no
+    promo, caption or widget title, no heading of over 200 characters or mostly linked, no short
+    link list, short list item or lone words."""
+    n = len(text)
+    if _is_clutter(text):
+        return False
+    if el.tag in HEADINGS:
+        return n <= 200 and linked <= 0.5 * n
+    if linked > 0.6 * n and n < 300:
+        return False  # a related link or a list of them
+    return not (el.tag == "li" and n < MIN_CHARS) and not _lone_words(text)
+
+
+def _drop_trailing_headings(guess: BodyGuess) -> None:
+    """Headings with nothing after them (a trailing "Related" heading) are not sections."""
     while guess.blocks and guess.blocks[-1] in guess.headings:
         guess.headings.discard(guess.blocks.pop())
-    return guess
 
 
 def _is_clutter(text: str) -> bool:
@@ -333,44 +376,3 @@ def _lone_words(text: str) -> bool:
 def keep_text(text: str) -> bool:
     """The text-level part of the clutter rules, for paragraphs found by other means."""
     return bool(text) and not _is_clutter(text) and not _lone_words(text)
-
-
-# Below this much text our own guess may have missed the story: ask trafilatura too, unless the
-# page is larger than any news page (fundus's largest has 4,300 elements): trafilatura's time
-# grows faster than the page, 5 s for 100,000 links in one paragraph.
-SECOND_OPINION_CHARS = 2000
-SECOND_OPINION_MAX_ELEMENTS = 20_000
-
-
-def body_sections(
-    root: Element, skip: set[Element] | None = None
-) -> tuple[list[tuple[str | None, list[str]]], Element | None]:
-    """Sections of the story body and the container they came from (None: trafilatura's).
-
-    Our guess stands unless it is short and trafilatura finds more than twice as much text;
-    then trafilatura's paragraphs, passed through the same clutter rules, are used.
-    """
-    guess = guess_body(root)
-    if skip:
-        skipped = _covered(skip)
-        guess.blocks = [b for b in guess.blocks if b not in skipped]
-    ours = guess.sections()
-    size = sum(len(guess.texts[b]) for b in guess.blocks)
-    if size >= SECOND_OPINION_CHARS or _larger_than(root, SECOND_OPINION_MAX_ELEMENTS):
-        return ours, guess.container
-    theirs = _trafilatura_paragraphs(root)
-    if sum(len(t) for t in theirs) > 2 * size:
-        return [(None, theirs)], None
-    return ours, guess.container
-
-
-def _larger_than(root: Element, elements: int) -> bool:
-    return next(itertools.islice(root.iter(), elements, None), None) is not None
-
-
-def _trafilatura_paragraphs(root: Element) -> list[str]:
-    import trafilatura  # only when our own guess is in doubt: it is the slower path
-
-    # A copy as text: trafilatura cleans the tree it is given, and ours is still in use.
-    text = trafilatura.extract(etree.tostring(root, encoding="unicode"), include_comments=False)
-    return [line for line in (clean(x) for x in (text or "").splitlines()) if keep_text(line)]

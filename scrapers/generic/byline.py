@@ -61,6 +61,18 @@ def labelled_authors(root: etree._Element) -> list[str]:
     return []
 
 
+def written_byline(root: etree._Element) -> list[str]:
+    """The byline trafilatura reads off the page ("By Jane Doe" in an element classed author or
+    byline, rel=author links...), split into names: [] when it finds none."""
+    from trafilatura.metadata import extract_author  # only on pages that declare no author
+
+    try:
+        found = extract_author(root) or ""
+    except Exception:  # odd markup: then there is no byline
+        return []
+    return [n for n in (clean(x) for x in found.split(";")) if n and len(n) <= MAX_NAME_CHARS]
+
+
 def _following_text(label: etree._Element) -> str:
     """The text right after the label: its tail, else the next element's (a <dd> after a <dt>)."""
     tail = clean(label.tail or "")

@@ -106,14 +106,15 @@ _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
 def fallback_published(root: Element, url: str, tz: str) -> str | None:
-    """A publication date found by htmldate's page-wide search (date only, usually)."""
+    """A publication date found by htmldate's page-wide search (date only, usually), the
+    extensive one, as trafilatura asks it."""
     html = etree.tostring(root, encoding="unicode")  # htmldate cleans the tree it is given
     try:
         from htmldate import find_date  # trafilatura's date finder: only when nothing else said
     except ImportError:
         return None
     with contextlib.suppress(Exception):  # htmldate raises on odd markup; then there is no date
-        found = find_date(html, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+        found = find_date(html, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
         if found:
             return to_datetime(found, tz)
     return None

@@ -1,0 +1,294 @@
+"""A learned second look at every paragraph-like block: story or not.
+
+The body algorithm (body.py) picks a container and the blocks in it by fixed rules. This module
+describes each candidate block by a few dozen page-independent features — its text (length,
+sentences, commas, links, case, digits), its tag, the furniture and story words in its own and its
+ancestors' class/id names and tags, where it sits against the rules' container, whether the rules
+took it and its neighbours — and a logistic model (`block_model.json`, trained by
+bench/block_model.py from ../shared/data, never from pages copied here) says which to keep.
+
+Nothing here reads a site's names: the class/id words are the same furniture and story words the
+rules use, so the model weighs general evidence, not the development pages' layouts.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+Element: TypeAlias = Any
+
+MODEL_PATH = Path(__file__).with_name("block_model.json")
+
+# Words in an element's class/id (and tags) that say something about what it holds.
+_NAME_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        ("story", r"article|story|entry|post|prose|body|content|text"),
+        ("main", r"(^|[\s_-])main($|[\s_-])"),
+        ("comment", r"comment|reply|respond|disqus|discussion"),
+        ("related", r"related|recommend|more|teaser|promo|trending|popular|read-?next|card"),
+        ("social", r"share|sharing|social|follow"),
+        ("side", r"sidebar|rail|aside|widget"),
+        ("chrome", r"(^|[\s_-])(nav|navbar|menu|header|footer|breadcrumb|masthead)"),
+        ("ad", r"(^|[\s_-])(ad|ads|advert\w*|sponsor\w*|dfp|gpt)($|[\s_-])"),
+        ("meta", r"byline|author|meta|date|caption|credit|tags"),
+        ("subscribe", r"newsletter|subscri|signup|cookie|consent|modal|popup"),
+        ("paywall", r"paywall|premium|locked|restricted"),  # often the story's own, marked up
+    )
+)
+_TAG_FLAGS = ("article", "main", "header", "footer", "aside", "nav", "li", "table", "form", "blockquote")
+_OWN_TAGS = ("p", "li", "heading", "textdiv", "quote")
+N_ANCESTOR = len(_NAME_FLAGS) + len(_TAG_FLAGS) + 1  # + itemprop=articleBody
+
+
+_LOGISTIC = ("names", "mean", "scale", "weights", "bias")
+
+
+@dataclass
+class Logistic:
+    """A logistic model over named features, standardised by `mean` and `scale`."""
+
+    names: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+
+    def __post_init__(self) -> None:  # the standardisation folded into the weights, once
+        self._w = [w / s for w, s in zip(self.weights, self.scale, strict=True)]
+        self._b = self.bias - sum(w * m for w, m in zip(self._w, self.mean, strict=True))
+
+    def prob(self, x: Sequence[float]) -> float:
+        z = self._b + sum(w * v for w, v in zip(self._w, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass
+class BlockModel:
+    """Two stages: `first` judges each block by its own features; `second` judges it again by
+    the first's verdicts on its neighbours, siblings and enclosing block (context_features). A
+    block is kept when the second's probability reaches `threshold`."""
+
+    first: Logistic
+    second: Logistic
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> BlockModel | None:
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        stages = [Logistic(**{k: data[stage][k] for k in _LOGISTIC}) for stage in ("first", "second")]
+        return cls(stages[0], stages[1], float(data["threshold"]))
+
+    def to_json(self) -> str:
+        stages = {
+            n: {k: getattr(m, k) for k in _LOGISTIC}
+            for n, m in (("first", self.first), ("second", self.second))
+        }
+        return json.dumps({**stages, "threshold": self.threshold}, indent=0) + "\n"
+
+
+MODEL: BlockModel | None = BlockModel.load()
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_bits(attrs: str) -> int:
+    """The name flags of a class and id (pages repeat the same few names: asked once each)."""
+    return sum(1 << i for i, (_, pattern) in enumerate(_NAME_FLAGS) if pattern.search(attrs))
+
+
+def _name_bits(el: Element) -> int:
+    cls, id_ = el.get("class"), el.get("id")
+    bits = _word_bits(f"{str(cls or '')[:512]} {str(id_ or '')[:256]}") if cls or id_ else 0
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _TAG_FLAGS:
+        bits |= 1 << (len(_NAME_FLAGS) + _TAG_FLAGS.index(tag))
+    if el.get("itemprop") == "articleBody":
+        bits |= 1 << (N_ANCESTOR - 1)
+    return bits
+
+
+def ancestor_bits(wanted: Iterable[Element]) -> dict[Element, int]:
+    """For each element of `wanted`: the flags of its ancestors below <body>, OR-ed together.
+    Each ancestor is read once (`within`: its flags and its own ancestors'), and only ancestors:
+    the page's many inline leaves are never asked."""
+    within: dict[Element, int] = {}
+    out: dict[Element, int] = {}
+    for el in wanted:
+        chain = []
+        node = el.getparent()
+        while node is not None and node not in within:
+            chain.append(node)
+            node = node.getparent()
+        acc = within[node] if node is not None else 0
+        for n in reversed(chain):
+            if isinstance(n.tag, str) and n.tag not in ("html", "body"):
+                acc |= _name_bits(n)
+            within[n] = acc
+        parent = el.getparent()
+        out[el] = within[parent] if parent is not None else 0
+    return out
+
+
+@dataclass
+class Block:
+    """What body.py knows of a candidate when it asks the model."""
+
+    el: Element
+    text: str
+    linked: int
+    tag_kind: str  # one of _OWN_TAGS
+    in_chrome: bool
+    inside: bool  # inside the rules' container
+    taken: bool  # the rules took it
+    clutter: bool
+    lone: bool
+    parent_score: float
+    passes: bool  # the clutter rules let it through (body.passes)
+
+
+def feature_names() -> list[str]:
+    own = [f"own_{n}" for n, _ in _NAME_FLAGS]
+    anc = [f"anc_{n}" for n, _ in _NAME_FLAGS] + [f"anc_{t}" for t in _TAG_FLAGS] + ["anc_articlebody"]
+    text = ["log_chars", "log_words", "link_density", "sentences", "commas", "ends_sentence", "digits"]
+    text += ["upper", "short", "rel_length"]
+    place = ["in_chrome", "inside", "taken", "clutter", "lone", "passes", "position", "before", "after"]
+    place += ["parent_score", "prev_taken", "next_taken", "gap_to_taken", "inside_x_taken_far"]
+    return text + [f"tag_{t}" for t in _OWN_TAGS] + place + own + anc
+
+
+def features(root: Element, blocks: list[Block]) -> list[list[float]]:
+    """One feature row per block, in the order of feature_names()."""
+    bits = ancestor_bits(b.el for b in blocks)
+    longest = max((len(b.text) for b in blocks), default=1) or 1
+    taken_at = [i for i, b in enumerate(blocks) if b.taken]
+    first = taken_at[0] if taken_at else len(blocks)
+    last = taken_at[-1] if taken_at else -1
+    gaps = _gaps(len(blocks), taken_at)
+    rows = []
+    for i, b in enumerate(blocks):
+        n = len(b.text)
+        words = len(b.text.split())
+        row = [
+            math.log1p(n),
+            math.log1p(words),
+            b.linked / n,
+            min(10.0, 100 * (b.text.count(". ") + b.text.count("。")) / n),
+            min(10.0, 100 * b.text.count(",") / n),
+            float(b.text.rstrip().endswith((".", "!", "?", '"', "”", "’", ":", "。", ")"))),
+            sum(map(str.isdigit, b.text)) / n,
+            sum(map(str.isupper, b.text)) / n,
+            float(n < 25),
+            n / longest,
+        ]
+        row += [float(b.tag_kind == t) for t in _OWN_TAGS]
+        gap = gaps[i]
+        row += [float(b.in_chrome), float(b.inside), float(b.taken), float(b.clutter), float(b.lone)]
+        row += [float(b.passes)]
+        row += [i / len(blocks), float(i < first), float(i > last), b.parent_score]
+        row += [float(i > 0 and blocks[i - 1].taken), float(i + 1 < len(blocks) and blocks[i + 1].taken)]
+        row += [math.log1p(gap), float(b.inside and not b.taken and gap > 2)]
+        own = _name_bits(b.el)
+        row += [float(own >> k & 1) for k in range(len(_NAME_FLAGS))]
+        row += [float(bits[b.el] >> k & 1) for k in range(N_ANCESTOR)]
+        rows.append(row)
+    return rows
+
+
+def _gaps(n: int, taken_at: list[int]) -> list[int]:
+    """For each position, how many blocks away the nearest taken one is (n when none is)."""
+    out = [n] * n
+    for pos in taken_at:
+        out[pos] = 0
+    for i in range(1, n):
+        out[i] = min(out[i], out[i - 1] + 1)
+    for i in range(n - 2, -1, -1):
+        out[i] = min(out[i], out[i + 1] + 1)
+    return out
+
+
+CONTEXT_NAMES = [
+    "logit", "siblings", "n_siblings", "prev", "next", "prev3", "next3", "outer", "agreement",
+    "taken", "inside", "logit_x_taken",
+]  # fmt: skip
+
+
+def context_features(
+    first: Sequence[float],
+    group: Sequence[int],
+    outer: Sequence[int],
+    taken: Sequence[bool],
+    inside: Sequence[bool],
+) -> list[list[float]]:
+    """Per block, from the first stage's probabilities: its own (as a logit), its siblings'
+    (blocks of the same parent element, `group`), its neighbours' in document order, that of
+    the block holding it (`outer`, -1: none), and how far the first stage agrees with the rules."""
+    n = len(first)
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for p, g in zip(first, group, strict=True):
+        sums[g] = sums.get(g, 0.0) + p
+        counts[g] = counts.get(g, 0) + 1
+    agreed = [p for p, t in zip(first, taken, strict=True) if t]
+    agreement = sum(agreed) / len(agreed) if agreed else 0.0
+    rows = []
+    for i, p in enumerate(first):
+        g = group[i]
+        others = counts[g] - 1
+        logit = math.log(max(p, 1e-6) / max(1 - p, 1e-6))
+        before = first[max(0, i - 3) : i]
+        after = first[i + 1 : i + 4]
+        rows.append(
+            [
+                logit,
+                (sums[g] - p) / others if others else p,
+                math.log1p(others),
+                first[i - 1] if i else 0.0,
+                first[i + 1] if i + 1 < n else 0.0,
+                sum(before) / len(before) if before else 0.0,
+                sum(after) / len(after) if after else 0.0,
+                first[outer[i]] if outer[i] >= 0 else 0.0,
+                agreement,
+                float(taken[i]),
+                float(inside[i]),
+                logit * taken[i],
+            ]
+        )
+    return rows
+
+
+def structure(blocks: list[Block]) -> tuple[list[int], list[int]]:
+    """Per block: an id of its parent element (siblings share it), and the index of the nearest
+    block holding it (-1: none). Walks up from the blocks, each element at most once."""
+    index = {b.el: i for i, b in enumerate(blocks)}
+    parents: dict[Element, int] = {}
+    group = [parents.setdefault(b.el.getparent(), len(parents)) for b in blocks]
+    holder: dict[Element, int] = {}  # element -> the nearest block at or above it
+
+    def nearest(node: Element | None) -> int:
+        chain = []
+        while node is not None and node not in holder and node not in index:
+            chain.append(node)
+            node = node.getparent()
+        found = -1 if node is None else holder[node] if node in holder else index[node]
+        for n in chain:
+            holder[n] = found
+        return found
+
+    return group, [nearest(b.el.getparent()) for b in blocks]
+
+
+def choose(root: Element, blocks: list[Block], model: BlockModel) -> list[bool]:
+    """Which blocks the model keeps."""
+    first = [model.first.prob(x) for x in features(root, blocks)]
+    group, outer = structure(blocks)
+    rows = context_features(first, group, outer, [b.taken for b in blocks], [b.inside for b in blocks])
+    return [model.second.prob(x) >= model.threshold for x in rows]
