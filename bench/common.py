@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
 import sys
 import time
@@ -28,6 +29,13 @@ def machine() -> str:
         f"{platform.node() or 'host'}: {os.cpu_count()} cores ({cpu}), {mem_kb / 2**20:.0f} GiB, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a bench starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def descendants(pid: int) -> list[int]:

@@ -31,19 +31,11 @@ import time
 from pathlib import Path
 
 import yaml
-from common import ROOT, machine
+from common import ROOT, free_port, machine
 
 from scrapers.demo.content import build_articles
 
 SITE = ROOT / "tests" / "sites" / "demo-light.yaml"
-
-
-def _port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _storyline(*args: str) -> list[str]:
@@ -66,7 +58,7 @@ class Bench:
     def __init__(self, work: Path, pages: int) -> None:
         self.work = work
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.demo_port, self.redis_port = _port(), _port()
+        self.demo_port, self.redis_port = free_port(), free_port()
         self.sites = work / "sites"
         self.sites.mkdir()
         site = yaml.safe_load(SITE.read_text(encoding="utf-8"))

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import lightsite
-from common import ROOT, cpu_split, drop_cgroup, join_cgroup, machine, own_cgroup
+from common import ROOT, cpu_split, drop_cgroup, free_port, join_cgroup, machine, own_cgroup
 from playwright.async_api import Page, async_playwright
 
 from scrapers.browser.locate import find_chromium, launch_args
@@ -55,16 +54,10 @@ _HEIGHT = "document.documentElement.scrollHeight"
 _SCROLL = f"window.scrollBy(0, innerHeight), [scrollY + innerHeight >= {_HEIGHT} - 2, {_HEIGHT}]"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(site: str, pages: int) -> Iterator[tuple[str, int]]:
     """The site in its own process, so serving it takes no CPU from the scraper's."""
-    port = _free_port()
+    port = free_port()
     if site == "light":
         cmd = [sys.executable, str(ROOT / "bench" / "lightsite.py"), "--port", str(port)]
     else:

@@ -6,7 +6,6 @@ Skips the test when redis-server is not installed (CI's .ci/run installs it).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,11 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from localserver import free_port
 
 
 class RedisServer:
