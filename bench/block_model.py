@@ -97,7 +97,8 @@ def page_data(page: Page) -> PageData | None:
 
 def dataset(pages: list[Page], jobs: int = 2) -> list[PageData]:
     """Every page's blocks, cached under /tmp by the source of the code that makes them."""
-    sources = [Path(body.__file__), Path(blocks.__file__), Path(__file__)]
+    code = Path(body.__file__).parent  # every generic module, and the DOM helpers they use
+    sources = [*sorted(code.glob("*.py")), *sorted((code.parent / "dom").glob("*.py")), Path(__file__)]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     names = ",".join(sorted({p.set for p in pages}))
     cached = CACHE / f"blocks-{names}-{len(pages)}-{digest}.pickle"

@@ -1,10 +1,12 @@
 """Extraction time per page: Storyline's selectors, its generic extractor, and trafilatura.
 
-    python bench/extract_speed.py [--repeat 7]
+    python bench/extract_speed.py [--repeat 7] [--dev-sets]
 
 On every page of ../shared/data/fundus/ that has a site file in selectors/ (and, for generic
-extraction and trafilatura, on all of them), in one run. The extractors take turns on each page,
---repeat rounds, and each page's median is kept; the table gives the median and p95 over pages.
+extraction and trafilatura, on all of them), in one run. With --dev-sets, generic extraction and
+trafilatura instead on every page of the four development sets of bench/generic_quality.py
+(article-bench, fundus, fundus-eval and wcxb dev), per set and over all. The extractors take turns
+on each page, --repeat rounds, and each page's median is kept; the table gives the median and p95 over pages.
 The time includes parsing the HTML, as a user pays it (and as trafilatura.extract does); parse
 alone, and selector extraction on a tree parsed beforehand, are shown for reference.
 """
@@ -55,7 +57,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--dev-sets", action="store_true", help="generic vs trafilatura on the 4 dev sets")
     args = ap.parse_args()
+    if args.dev_sets:
+        return dev_sets(args.repeat)
     if not FUNDUS.is_dir():
         print(f"{FUNDUS} is absent: nothing to measure", file=sys.stderr)
         return 2
@@ -106,6 +111,38 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "ms": {k: v[1] for k, v in results.items()}}))
     return 0
+
+
+def dev_sets(repeat: int) -> int:
+    """Generic extraction (everything it returns: body, metadata, widgets) against
+    trafilatura.extract (the body; as bench/generic_quality.py calls it) on the same pages."""
+    from quality_sets import SETS, TITLES, load
+
+    print(f"machine: {machine()}")
+    generic = generic_site()
+    by_set: dict[str, list[tuple[str, str]]] = {}
+    for page in load():
+        by_set.setdefault(page.set, []).append((page.url, page.html()))
+    rows: dict[str, Timed] = {
+        "generic": lambda u, h: functools.partial(extract, h, u, generic),
+        "trafilatura": lambda u, h: functools.partial(trafilatura.extract, h, url=u, include_comments=False),
+    }
+    print(f"\n{'set':16} {'pages':>5} {'generic median':>15} {'trafilatura median':>19} {'ratio':>6}")
+    every: dict[str, list[float]] = {label: [] for label in rows}
+    for set_ in SETS:
+        if set_ not in by_set:
+            continue
+        ms = interleaved(by_set[set_], rows, repeat)
+        for label, got in ms.items():
+            every[label] += got
+        _ratio_line(TITLES[set_], ms)
+    _ratio_line("all", every)
+    return 0
+
+
+def _ratio_line(title: str, ms: dict[str, list[float]]) -> None:
+    g, t = statistics.median(ms["generic"]), statistics.median(ms["trafilatura"])
+    print(f"{title:16} {len(ms['generic']):>5} {g:>15.2f} {t:>19.2f} {g / t:>6.2f}")
 
 
 if __name__ == "__main__":

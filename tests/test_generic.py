@@ -256,3 +256,46 @@ def test_body_guess_container_is_the_story_element() -> None:
     assert guess.container is not None and guess.container.get("class") == "story-body"
     found = widgetfind.find_widgets(root, "https://daily.example/x", guess.container)
     assert [w.heading.tag for w in found] == ["h2", "h3"]
+
+
+STORY_LINES = [
+    f"Paragraph {n} of the story says what happened in the old town today, who was there, and why it matters."
+    for n in range(5)
+]
+
+
+@pytest.mark.parametrize(
+    "opener", ["<button class='menu-button'>Menu<div>", "<nav class='site-nav'><ul><li>Menu"]
+)
+def test_a_story_inside_an_element_left_open_by_the_parser_is_found(opener: str) -> None:
+    """libxml2 keeps "<button><div></button>" open to the end of the page (a browser closes it at
+    </button>), and a page may never close its <nav>: the story ends up inside them. An element
+    of furniture that holds most of the page's paragraphs is no furniture."""
+    page = (
+        f"<html><body>{opener}<main><article>"
+        + "".join(f"<p>{p}</p>" for p in STORY_LINES)
+        + "</article></main><aside class='sidebar'><p>"
+        + "A sidebar paragraph long enough to be a real paragraph, but no part of the story at all."
+        + "</p></aside></body></html>"
+    )
+    root = Selector(text=page).root
+    assert root.xpath("//article/ancestor::button|//article/ancestor::nav")  # the parser left it open
+    ex = extract(page, "https://daily.example/a/story", generic_site())
+    assert [p for s in ex.story.body for p in s.paragraphs] == STORY_LINES
+
+
+def test_furniture_holding_a_minority_of_the_paragraphs_is_still_furniture() -> None:
+    side = [
+        f"Sidebar item {n} has a long enough text to count as a paragraph of its own, and more to be sure."
+        for n in range(3)
+    ]
+    page = (
+        "<html><body><article>"
+        + "".join(f"<p>{p}</p>" for p in STORY_LINES * 2)
+        + "</article><aside>"
+        + "".join(f"<p>{p}</p>" for p in side)
+        + "</aside></body></html>"
+    )
+    ex = extract(page, "https://daily.example/a/story", generic_site())
+    got = [p for s in ex.story.body for p in s.paragraphs]
+    assert got[: len(STORY_LINES)] == STORY_LINES and not set(side) & set(got)

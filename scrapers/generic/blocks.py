@@ -16,32 +16,31 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
+
+from scrapers.generic.names import EDGE, END, NamePattern, name_pattern
 
 Element: TypeAlias = Any
 
 MODEL_PATH = Path(__file__).with_name("block_model.json")
 
 # Words in an element's class/id (and tags) that say something about what it holds.
-_NAME_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.I))
-    for name, pattern in (
-        ("story", r"article|story|entry|post|prose|body|content|text"),
-        ("main", r"(^|[\s_-])main($|[\s_-])"),
-        ("comment", r"comment|reply|respond|disqus|discussion"),
-        ("related", r"related|recommend|more|teaser|promo|trending|popular|read-?next|card"),
-        ("social", r"share|sharing|social|follow"),
-        ("side", r"sidebar|rail|aside|widget"),
-        ("chrome", r"(^|[\s_-])(nav|navbar|menu|header|footer|breadcrumb|masthead)"),
-        ("ad", r"(^|[\s_-])(ad|ads|advert\w*|sponsor\w*|dfp|gpt)($|[\s_-])"),
-        ("meta", r"byline|author|meta|date|caption|credit|tags"),
-        ("subscribe", r"newsletter|subscri|signup|cookie|consent|modal|popup"),
-        ("paywall", r"paywall|premium|locked|restricted"),  # often the story's own, marked up
-    )
+_NAME_FLAGS: tuple[tuple[str, NamePattern], ...] = (
+    ("story", name_pattern("article|story|entry|post|prose|body|content|text")),
+    ("main", name_pattern("main", EDGE, END)),
+    ("comment", name_pattern("comment|reply|respond|disqus|discussion")),
+    ("related", name_pattern("related|recommend|more|teaser|promo|trending|popular|read-?next|card")),
+    ("social", name_pattern("share|sharing|social|follow")),
+    ("side", name_pattern("sidebar|rail|aside|widget")),
+    ("chrome", name_pattern("nav|navbar|menu|header|footer|breadcrumb|masthead", EDGE)),
+    ("ad", name_pattern(r"ad|ads|advert\w*|sponsor\w*|dfp|gpt", EDGE, END)),
+    ("meta", name_pattern("byline|author|meta|date|caption|credit|tags")),
+    ("subscribe", name_pattern("newsletter|subscri|signup|cookie|consent|modal|popup")),
+    ("paywall", name_pattern("paywall|premium|locked|restricted")),  # often the story's own, marked up
 )
 _TAG_FLAGS = ("article", "main", "header", "footer", "aside", "nav", "li", "table", "form", "blockquote")
 _OWN_TAGS = ("p", "li", "heading", "textdiv", "quote")
@@ -66,7 +65,7 @@ class Logistic:
         self._b = self.bias - sum(w * m for w, m in zip(self._w, self.mean, strict=True))
 
     def prob(self, x: Sequence[float]) -> float:
-        z = self._b + sum(w * v for w, v in zip(self._w, x, strict=True))
+        z = self._b + sum(map(operator.mul, self._w, x))  # rows are built to len(names)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -102,7 +101,13 @@ MODEL: BlockModel | None = BlockModel.load()
 @functools.lru_cache(maxsize=4096)
 def _word_bits(attrs: str) -> int:
     """The name flags of a class and id (pages repeat the same few names: asked once each)."""
-    return sum(1 << i for i, (_, pattern) in enumerate(_NAME_FLAGS) if pattern.search(attrs))
+    folded = attrs.casefold()
+    return sum(1 << i for i, (_, pattern) in enumerate(_NAME_FLAGS) if pattern.search(attrs, folded))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bit_row(bits: int, width: int) -> tuple[float, ...]:
+    return tuple(float(bits >> k & 1) for k in range(width))
 
 
 def _name_bits(el: Element) -> int:
@@ -197,8 +202,8 @@ def features(root: Element, blocks: list[Block]) -> list[list[float]]:
         row += [float(i > 0 and blocks[i - 1].taken), float(i + 1 < len(blocks) and blocks[i + 1].taken)]
         row += [math.log1p(gap), float(b.inside and not b.taken and gap > 2)]
         own = _name_bits(b.el)
-        row += [float(own >> k & 1) for k in range(len(_NAME_FLAGS))]
-        row += [float(bits[b.el] >> k & 1) for k in range(N_ANCESTOR)]
+        row += _bit_row(own, len(_NAME_FLAGS))
+        row += _bit_row(bits[b.el], N_ANCESTOR)
         rows.append(row)
     return rows
 

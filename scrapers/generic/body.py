@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 from scrapers.dom.values import clean, element_text
 from scrapers.generic import blocks
 from scrapers.generic.candidates import BLOCK_TAGS, HEADINGS, find_blocks, is_mixed
+from scrapers.generic.names import EDGE, END, name_pattern
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -43,16 +44,16 @@ _CHROME_WORDS = (
     r"|tooltip|visually-?hidden|sr-only|screen-?reader|skip-?link|pagination|dateline|timestamp"
     r"|article-?meta|post-?meta|inline-?ad|ad-?slot|ad-?container|ad-?wrapper|gpt-?ad|video-?player"
 )
-_CHROME_RE = re.compile(rf"(^|[\s_-])({_CHROME_WORDS})", re.I)
+_CHROME_RE = name_pattern(_CHROME_WORDS, EDGE)
 # Short words: only as a whole part of a name ("nav", "site-header"), not inside "pageRow".
 _CHROME_PARTS = (
     r"nav|navbar|menu|header|footer|banner|modal|print|hidden|tags|topics|keywords|author|meta|embed"
     r"|dfp|pager|popular|rail|right-rail|left-rail|aside"
 )
-_CHROME_PART_RE = re.compile(rf"(^|[\s_-])({_CHROME_PARTS})($|[\s_-])", re.I)
-_AD_RE = re.compile(r"(^|[\s_-])(ad|ads)($|[\s_-])", re.I)
+_CHROME_PART_RE = name_pattern(_CHROME_PARTS, EDGE, END)
+_AD_RE = name_pattern("ad|ads", EDGE, END)
 # Class names that also say "story here" outweigh a chrome word (like "article-header-wrap").
-_STORY_RE = re.compile(r"article|body|content|main|story|entry|post|text|column|prose", re.I)
+_STORY_RE = name_pattern("article|body|content|main|story|entry|post|text|column|prose")
 # Paragraph texts that are in-body clutter rather than story.
 CLUTTER_RE = re.compile(
     r"^(read more|read also|also read|see also|related|recommended|more on this|more from|"
@@ -76,6 +77,7 @@ _END_RE = re.compile(
 _CREDIT_RE = re.compile(r"\((image|photo|picture|credit|pictures|video)s?:[^)]*\)\s*$", re.I)
 _GETTY_RE = re.compile(r"getty images\s*$", re.I)
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", ")", ":", "…", "。", "！", "？", "」")
+_NEVER_TEXT = frozenset({"script", "style", "template", "noscript", "svg", "select", "iframe"})
 MIN_CHARS = 25  # a candidate shorter than this only scores when punctuated like a sentence
 # A limit that keeps hostile pages linear. Real pages stay far below it (the fundus pages: class
 # names up to 2,100 characters).
@@ -105,22 +107,7 @@ class BodyGuess:
         return [(h, ps) for h, ps in out if ps or h is None]
 
 
-def _attr(el: Element, name: str) -> str:
-    return str(el.get(name, ""))[:ATTR_CHARS]
-
-
-def _attrs(el: Element) -> str:
-    return f"{_attr(el, 'class')} {_attr(el, 'id')} {_attr(el, 'role')} {_attr(el, 'itemprop')}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _named_chrome(attrs: str) -> bool:
-    """Furniture by its names (pages repeat a few class names many times: each is read once)."""
-    if not attrs.strip():
-        return False
-    if _AD_RE.search(attrs):
-        return True
-    return bool(_CHROME_RE.search(attrs) or _CHROME_PART_RE.search(attrs)) and not _STORY_RE.search(attrs)
+_CHROME_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "menu", "dialog"})
 
 
 def is_chrome(el: Element) -> bool:
@@ -128,43 +115,70 @@ def is_chrome(el: Element) -> bool:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _CHROME_TAGS:
         return True
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
-    style = _attr(el, "style").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
-        return True
-    if el.get("itemprop") in ("articleBody", "text"):
-        return False
-    if _named_chrome(_attrs(el)):
-        return True
-    return el.get("role") in (
-        "navigation",
-        "complementary",
-        "contentinfo",
-        "banner",
-        "menu",
-        "dialog",
+    if not len(el.attrib):
+        return False  # most elements of a page: nothing to read
+    get = el.get
+    return _chrome_by_attributes(
+        get("class"), get("id"), get("role"), get("itemprop"), get("style"), get("hidden"), get("aria-hidden")
     )
 
 
-def _chrome_below(root: Element, blocks: list[tuple[Element, str]]) -> dict[Element, None]:
+@functools.lru_cache(maxsize=4096)
+def _chrome_by_attributes(
+    cls: str | None,
+    id_: str | None,
+    role: str | None,
+    itemprop: str | None,
+    style: str | None,
+    hidden: str | None,
+    aria_hidden: str | None,
+) -> bool:
+    """is_chrome's answer from an element's attributes (pages repeat a few sets of them many
+    times: each set is read once)."""
+    if hidden is not None or aria_hidden == "true":
+        return True
+    look = (style or "")[:ATTR_CHARS].replace(" ", "").lower()
+    if "display:none" in look or "visibility:hidden" in look:
+        return True
+    if itemprop in ("articleBody", "text"):
+        return False
+    names = " ".join((v or "")[:ATTR_CHARS] for v in (cls, id_, role, itemprop))
+    folded = names.casefold()
+    if _AD_RE.search(names, folded):
+        return True
+    named = _CHROME_RE.search(names, folded) or _CHROME_PART_RE.search(names, folded)
+    if named and not _STORY_RE.search(names, folded):
+        return True
+    return role in _CHROME_ROLES
+
+
+def _chrome_below(
+    root: Element, blocks: list[tuple[Element, str]], linked: dict[Element, int]
+) -> dict[Element, None]:
     """Every chrome element, in document order (body/html never count).
 
     A class name is only a hint: layout wrappers get called "container-sidebar" or
     "pg-rail-tall__body" too. An element named like furniture that holds three or more
     real paragraphs (100+ characters, few links) is not treated as furniture.
     """
-    story_paras = _sum_up(
-        root, {el: 1 for el, text in blocks if len(text) >= 100 and _link_chars(el) < 0.2 * len(text)}
-    )
+    seeds = {el: 1.0 for el, text in blocks if len(text) >= 100 and linked[el] < 0.2 * len(text)}
+    story_paras = _sum_up(root, seeds)
     out: dict[Element, None] = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body") or not is_chrome(el):
             continue
-        if el.tag not in _CHROME_TAGS and story_paras.get(el, 0) >= 3:
+        paras = story_paras.get(el, 0)
+        if paras >= 3 and (el.tag not in _CHROME_TAGS or _swallowed(el, paras, len(seeds))):
             continue
         out[el] = None
     return out
+
+
+def _swallowed(el: Element, paras: float, page_paras: int) -> bool:
+    """A <nav>, <button> or <aside> holding most of the page's paragraphs: libxml2 left it open
+    ("<button><div></button>" keeps the button open to the end of the page, where a browser
+    closes it), so the story sits inside it."""
+    return el.tag not in _NEVER_TEXT and paras >= 0.5 * page_paras
 
 
 def _covered(marked: Iterable[Element]) -> set[Element]:
@@ -194,12 +208,26 @@ def _sum_up(root: Element, seeds: dict[Element, float]) -> dict[Element, float]:
     return below
 
 
-def _link_chars(el: Element) -> int:
-    """Linked text of a block (of a mixed block's own text: the links outside its paragraphs)."""
-    if is_mixed(el):
-        inline = [c for c in el if isinstance(c.tag, str) and c.tag not in BLOCK_TAGS]
-        return sum(len(clean(element_text(a))) for c in inline for a in c.iter("a"))
-    return sum(len(clean(element_text(a))) for a in el.iter("a"))
+def linked_chars(els: Iterable[Element]) -> dict[Element, int]:
+    """The linked text of each block of `els` (of a mixed block's own text: the links outside its
+    paragraphs), each link's text read once (blocks nest, and so would the
+    links counted for each)."""
+    of_link: dict[Element, int] = {}
+
+    def size(a: Element) -> int:
+        n = of_link.get(a)
+        if n is None:
+            n = of_link[a] = len(clean(element_text(a)))
+        return n
+
+    out: dict[Element, int] = {}
+    for el in els:
+        if is_mixed(el):
+            inline = [c for c in el if isinstance(c.tag, str) and c.tag not in BLOCK_TAGS]
+            out[el] = sum(size(a) for c in inline for a in c.iter("a"))
+        else:
+            out[el] = sum(size(a) for a in el.iter("a"))
+    return out
 
 
 def guess_body(root: Element) -> BodyGuess:
@@ -228,19 +256,19 @@ def guess_body(root: Element) -> BodyGuess:
 def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
     """The rules' guess, and every candidate block described for the block model."""
     found = find_blocks(root)
-    chrome = _chrome_below(root, found)
+    linked_of = linked_chars(el for el, _ in found)
+    chrome = _chrome_below(root, found, linked_of)
     in_chrome = _covered(chrome)
     cands = [(el, text) for el, text in found if el not in in_chrome]
     scores: dict[Element, float] = {}
     valued: list[tuple[Element, float]] = []
-    linked_of: dict[Element, int] = {}
     for el, text in cands:
         if el.tag in HEADINGS or el.tag == "li":
             continue
         n = len(text)
         if n < MIN_CHARS and not text.endswith((".", "!", "?", '"', "”")):
             continue
-        linked = linked_of[el] = _link_chars(el)
+        linked = linked_of[el]
         if linked > 0.5 * n:
             continue
         value = n - linked + 10 * text.count(". ")
@@ -263,7 +291,7 @@ def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
         if totals.get(node, 0) >= 1.2 * totals.get(container, 0):
             container = node
         node = node.getparent()
-    guess = _collect(container, cands, chrome, scores.get(container, 0.0))
+    guess = _collect(container, cands, chrome, linked_of, scores.get(container, 0.0))
     return guess, _describe(found, guess, in_chrome, scores, linked_of)
 
 
@@ -280,7 +308,7 @@ def _describe(
     top = max(scores.values())
     out = []
     for el, text in found:
-        linked = linked_of[el] if el in linked_of else _link_chars(el)
+        linked = linked_of[el]
         out.append(
             blocks.Block(
                 el,
@@ -309,7 +337,11 @@ def _kind(el: Element) -> str:
 
 
 def _collect(
-    container: Element, cands: Iterable[tuple[Element, str]], chrome: dict[Element, None], score: float
+    container: Element,
+    cands: Iterable[tuple[Element, str]],
+    chrome: dict[Element, None],
+    linked: dict[Element, int],
+    score: float,
 ) -> BodyGuess:
     guess = BodyGuess(container, score=score)
     inside = {el for el in container.iter()}
@@ -318,7 +350,7 @@ def _collect(
     for el, text in cands:
         if el not in inside or el in in_chrome or el in taken_below:
             continue
-        if not passes(el, text, _link_chars(el)):
+        if not passes(el, text, linked[el]):
             continue
         if el.tag in HEADINGS:
             guess.headings.add(el)
