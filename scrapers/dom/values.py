@@ -103,6 +103,8 @@ def without_surrogates(text: str) -> str:
 
 def element_text(el: etree._Element) -> str:
     """Readable text of an element: skips scripts, spaces block boundaries, collapses whitespace."""
+    if not len(el) and isinstance(el.tag, str):  # a leaf (most links and list items): its text
+        return "" if el.tag.lower() in _SKIP else clean(el.text or "")
     parts: list[str] = []
     # Explicit stack: real pages nest deeper than Python's recursion limit allows.
     stack: list[tuple[etree._Element, bool]] = [(el, False)]
@@ -125,6 +127,11 @@ def element_text(el: etree._Element) -> str:
             parts.append(node.text)
         stack.extend((child, False) for child in reversed(node))
     return clean("".join(parts))
+
+
+_WALKED = tuple(
+    sorted(_SKIP | _BLOCK)
+)  # the tags (lower case, as the HTML parser gives them) that need the walk
 
 
 def to_url(value: str, base: str) -> str | None:

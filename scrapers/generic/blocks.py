@@ -17,30 +17,31 @@ import functools
 import json
 import math
 import operator
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from scrapers.generic.names import EDGE, END, NamePattern, name_pattern
+from scrapers.generic.names import EDGE, END, NameFlags, name_regex
 
 Element: TypeAlias = Any
 
 MODEL_PATH = Path(__file__).with_name("block_model.json")
 
 # Words in an element's class/id (and tags) that say something about what it holds.
-_NAME_FLAGS: tuple[tuple[str, NamePattern], ...] = (
-    ("story", name_pattern("article|story|entry|post|prose|body|content|text")),
-    ("main", name_pattern("main", EDGE, END)),
-    ("comment", name_pattern("comment|reply|respond|disqus|discussion")),
-    ("related", name_pattern("related|recommend|more|teaser|promo|trending|popular|read-?next|card")),
-    ("social", name_pattern("share|sharing|social|follow")),
-    ("side", name_pattern("sidebar|rail|aside|widget")),
-    ("chrome", name_pattern("nav|navbar|menu|header|footer|breadcrumb|masthead", EDGE)),
-    ("ad", name_pattern(r"ad|ads|advert\w*|sponsor\w*|dfp|gpt", EDGE, END)),
-    ("meta", name_pattern("byline|author|meta|date|caption|credit|tags")),
-    ("subscribe", name_pattern("newsletter|subscri|signup|cookie|consent|modal|popup")),
-    ("paywall", name_pattern("paywall|premium|locked|restricted")),  # often the story's own, marked up
+_NAME_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("story", name_regex("article|story|entry|post|prose|body|content|text")),
+    ("main", name_regex("main", EDGE, END)),
+    ("comment", name_regex("comment|reply|respond|disqus|discussion")),
+    ("related", name_regex("related|recommend|more|teaser|promo|trending|popular|read-?next|card")),
+    ("social", name_regex("share|sharing|social|follow")),
+    ("side", name_regex("sidebar|rail|aside|widget")),
+    ("chrome", name_regex("nav|navbar|menu|header|footer|breadcrumb|masthead", EDGE)),
+    ("ad", name_regex(r"ad|ads|advert\w*|sponsor\w*|dfp|gpt", EDGE, END)),
+    ("meta", name_regex("byline|author|meta|date|caption|credit|tags")),
+    ("subscribe", name_regex("newsletter|subscri|signup|cookie|consent|modal|popup")),
+    ("paywall", name_regex("paywall|premium|locked|restricted")),  # often the story's own, marked up
 )
 _TAG_FLAGS = ("article", "main", "header", "footer", "aside", "nav", "li", "table", "form", "blockquote")
 _OWN_TAGS = ("p", "li", "heading", "textdiv", "quote")
@@ -98,11 +99,7 @@ class BlockModel:
 MODEL: BlockModel | None = BlockModel.load()
 
 
-@functools.lru_cache(maxsize=4096)
-def _word_bits(attrs: str) -> int:
-    """The name flags of a class and id (pages repeat the same few names: asked once each)."""
-    folded = attrs.casefold()
-    return sum(1 << i for i, (_, pattern) in enumerate(_NAME_FLAGS) if pattern.search(attrs, folded))
+_FLAGS = NameFlags([pattern for _, pattern in _NAME_FLAGS])
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -111,12 +108,17 @@ def _bit_row(bits: int, width: int) -> tuple[float, ...]:
 
 
 def _name_bits(el: Element) -> int:
-    cls, id_ = el.get("class"), el.get("id")
-    bits = _word_bits(f"{str(cls or '')[:512]} {str(id_ or '')[:256]}") if cls or id_ else 0
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _TAG_FLAGS:
+    get = el.get
+    return _bits_of(el.tag, get("class"), get("id"), get("itemprop"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _bits_of(tag: Any, cls: str | None, id_: str | None, itemprop: str | None) -> int:
+    """_name_bits of an element with this tag and these attributes (asked once per set)."""
+    bits = _FLAGS.of(f"{str(cls or '')[:512]} {str(id_ or '')[:256]}") if cls or id_ else 0
+    if isinstance(tag, str) and tag in _TAG_FLAGS:
         bits |= 1 << (len(_NAME_FLAGS) + _TAG_FLAGS.index(tag))
-    if el.get("itemprop") == "articleBody":
+    if itemprop == "articleBody":
         bits |= 1 << (N_ANCESTOR - 1)
     return bits
 
@@ -179,33 +181,47 @@ def features(root: Element, blocks: list[Block]) -> list[list[float]]:
     last = taken_at[-1] if taken_at else -1
     gaps = _gaps(len(blocks), taken_at)
     rows = []
+    count = len(blocks)
+    taken = [b.taken for b in blocks] + [False]  # taken[-1] and taken[count]: no block there
     for i, b in enumerate(blocks):
-        n = len(b.text)
-        words = len(b.text.split())
+        text = b.text
+        n = len(text)
+        gap = gaps[i]
         row = [
             math.log1p(n),
-            math.log1p(words),
+            math.log1p(len(text.split())),
             b.linked / n,
-            min(10.0, 100 * (b.text.count(". ") + b.text.count("。")) / n),
-            min(10.0, 100 * b.text.count(",") / n),
-            float(b.text.rstrip().endswith((".", "!", "?", '"', "”", "’", ":", "。", ")"))),
-            sum(map(str.isdigit, b.text)) / n,
-            sum(map(str.isupper, b.text)) / n,
+            min(10.0, 100 * (text.count(". ") + text.count("。")) / n),
+            min(10.0, 100 * text.count(",") / n),
+            float(text.rstrip().endswith(_SENTENCE_ENDS)),
+            sum(map(str.isdigit, text)) / n,
+            sum(map(str.isupper, text)) / n,
             float(n < 25),
             n / longest,
+            *_KIND_ROWS[b.tag_kind],
+            float(b.in_chrome),
+            float(b.inside),
+            float(b.taken),
+            float(b.clutter),
+            float(b.lone),
+            float(b.passes),
+            i / count,
+            float(i < first),
+            float(i > last),
+            b.parent_score,
+            float(i > 0 and taken[i - 1]),
+            float(taken[i + 1]),
+            math.log1p(gap),
+            float(b.inside and not b.taken and gap > 2),
+            *_bit_row(_name_bits(b.el), len(_NAME_FLAGS)),
+            *_bit_row(bits[b.el], N_ANCESTOR),
         ]
-        row += [float(b.tag_kind == t) for t in _OWN_TAGS]
-        gap = gaps[i]
-        row += [float(b.in_chrome), float(b.inside), float(b.taken), float(b.clutter), float(b.lone)]
-        row += [float(b.passes)]
-        row += [i / len(blocks), float(i < first), float(i > last), b.parent_score]
-        row += [float(i > 0 and blocks[i - 1].taken), float(i + 1 < len(blocks) and blocks[i + 1].taken)]
-        row += [math.log1p(gap), float(b.inside and not b.taken and gap > 2)]
-        own = _name_bits(b.el)
-        row += _bit_row(own, len(_NAME_FLAGS))
-        row += _bit_row(bits[b.el], N_ANCESTOR)
         rows.append(row)
     return rows
+
+
+_SENTENCE_ENDS = (".", "!", "?", '"', "”", "’", ":", "。", ")")
+_KIND_ROWS = {kind: tuple(float(kind == t) for t in _OWN_TAGS) for kind in _OWN_TAGS}
 
 
 def _gaps(n: int, taken_at: list[int]) -> list[int]:

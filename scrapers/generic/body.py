@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 from scrapers.dom.values import clean, element_text
 from scrapers.generic import blocks
 from scrapers.generic.candidates import BLOCK_TAGS, HEADINGS, find_blocks, is_mixed
-from scrapers.generic.names import EDGE, END, name_pattern
+from scrapers.generic.names import EDGE, END, NameFlags, name_regex
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -44,16 +44,18 @@ _CHROME_WORDS = (
     r"|tooltip|visually-?hidden|sr-only|screen-?reader|skip-?link|pagination|dateline|timestamp"
     r"|article-?meta|post-?meta|inline-?ad|ad-?slot|ad-?container|ad-?wrapper|gpt-?ad|video-?player"
 )
-_CHROME_RE = name_pattern(_CHROME_WORDS, EDGE)
+_CHROME_RE = name_regex(_CHROME_WORDS, EDGE)
 # Short words: only as a whole part of a name ("nav", "site-header"), not inside "pageRow".
 _CHROME_PARTS = (
     r"nav|navbar|menu|header|footer|banner|modal|print|hidden|tags|topics|keywords|author|meta|embed"
     r"|dfp|pager|popular|rail|right-rail|left-rail|aside"
 )
-_CHROME_PART_RE = name_pattern(_CHROME_PARTS, EDGE, END)
-_AD_RE = name_pattern("ad|ads", EDGE, END)
+_CHROME_PART_RE = name_regex(_CHROME_PARTS, EDGE, END)
+_AD_RE = name_regex("ad|ads", EDGE, END)
 # Class names that also say "story here" outweigh a chrome word (like "article-header-wrap").
-_STORY_RE = name_pattern("article|body|content|main|story|entry|post|text|column|prose")
+_STORY_RE = name_regex("article|body|content|main|story|entry|post|text|column|prose")
+_AD, _CHROME, _PART, _STORY = 1, 2, 4, 8
+_CHROME_NAMES = NameFlags([_AD_RE, _CHROME_RE, _CHROME_PART_RE, _STORY_RE])
 # Paragraph texts that are in-body clutter rather than story.
 CLUTTER_RE = re.compile(
     r"^(read more|read also|also read|see also|related|recommended|more on this|more from|"
@@ -143,19 +145,17 @@ def _chrome_by_attributes(
     if itemprop in ("articleBody", "text"):
         return False
     names = " ".join((v or "")[:ATTR_CHARS] for v in (cls, id_, role, itemprop))
-    folded = names.casefold()
-    if _AD_RE.search(names, folded):
-        return True
-    named = _CHROME_RE.search(names, folded) or _CHROME_PART_RE.search(names, folded)
-    if named and not _STORY_RE.search(names, folded):
+    flags = _CHROME_NAMES.of(names)
+    if flags & _AD or (flags & (_CHROME | _PART) and not flags & _STORY):
         return True
     return role in _CHROME_ROLES
 
 
 def _chrome_below(
     root: Element, blocks: list[tuple[Element, str]], linked: dict[Element, int]
-) -> dict[Element, None]:
-    """Every chrome element, in document order (body/html never count).
+) -> tuple[dict[Element, None], set[Element]]:
+    """The outermost chrome elements, in document order (body/html never count), and every
+    element inside them (themselves included): nothing inside furniture is asked again.
 
     A class name is only a hint: layout wrappers get called "container-sidebar" or
     "pg-rail-tall__body" too. An element named like furniture that holds three or more
@@ -164,14 +164,16 @@ def _chrome_below(
     seeds = {el: 1.0 for el, text in blocks if len(text) >= 100 and linked[el] < 0.2 * len(text)}
     story_paras = _sum_up(root, seeds)
     out: dict[Element, None] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body") or not is_chrome(el):
+    covered: set[Element] = set()
+    for el in root.iter("*"):  # elements only: no comments
+        if el in covered or el.tag in ("html", "body") or not is_chrome(el):
             continue
         paras = story_paras.get(el, 0)
         if paras >= 3 and (el.tag not in _CHROME_TAGS or _swallowed(el, paras, len(seeds))):
             continue
         out[el] = None
-    return out
+        covered.update(el.iter())
+    return out, covered
 
 
 def _swallowed(el: Element, paras: float, page_paras: int) -> bool:
@@ -257,8 +259,7 @@ def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
     """The rules' guess, and every candidate block described for the block model."""
     found = find_blocks(root)
     linked_of = linked_chars(el for el, _ in found)
-    chrome = _chrome_below(root, found, linked_of)
-    in_chrome = _covered(chrome)
+    chrome, in_chrome = _chrome_below(root, found, linked_of)
     cands = [(el, text) for el, text in found if el not in in_chrome]
     scores: dict[Element, float] = {}
     valued: list[tuple[Element, float]] = []

@@ -20,6 +20,7 @@ BLOCK_TAGS = _BLOCKS = frozenset(
 # Limit that keeps hostile pages linear (the fundus pages nest candidates 4 deep).
 MAX_NESTED = 6  # candidates inside candidates: a deeper one is no paragraph of its own
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg"})
+_MAYBE = _PARA_TAGS | _TEXT_DIVS  # the tags a candidate has: most elements of a page are asked no more
 
 
 def _has_block_child(el: Element) -> bool:
@@ -34,7 +35,7 @@ def find_blocks(root: Element) -> list[tuple[Element, str]]:
     nested: dict[Element, int] = {}  # element -> candidates it is inside (when any)
     for el in root.iter():
         depth = nested.get(el.getparent(), 0) if el is not root else 0
-        if _is_candidate(el) and depth < MAX_NESTED:
+        if el.tag in _MAYBE and _is_candidate(el) and depth < MAX_NESTED:
             text = own_text(el) if is_mixed(el) else clean(element_text(el))
             if text:
                 out.append((el, text))

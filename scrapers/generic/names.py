@@ -1,33 +1,37 @@
 """Word patterns over class and id names, asked of every element of a page.
 
-Each is a case-blind regex plus the literal words any match must contain: most names on a page
-hold none of them, and `in` on the lower-cased name says so faster than the regex would.
+No pattern here matches across a space (each looks for a word inside one name), so what the
+patterns find in "a b c" is what they find in "a", "b" and "c" together. A page's elements share
+a few dozen names, so each name is asked once (`NameFlags.of`), not each element's whole string.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 EDGE = r"(^|[\s_-])"  # a name part starts here
 END = r"($|[\s_-])"  # ... or ends here
 
 
-@dataclass(frozen=True)
-class NamePattern:
-    regex: re.Pattern[str]
-    words: tuple[str, ...]  # lower case; a match contains at least one
-
-    def search(self, names: str, folded: str) -> bool:
-        """Whether the pattern is found in `names` (`folded`: names.casefold())."""
-        return any(w in folded for w in self.words) and self.regex.search(names) is not None
+def name_regex(alternatives: str, before: str = "", after: str = "") -> re.Pattern[str]:
+    """`before(alternatives)after`, case-blind; the alternatives must not match a space."""
+    return re.compile(f"{before}({alternatives}){after}", re.I)
 
 
-def name_pattern(alternatives: str, before: str = "", after: str = "") -> NamePattern:
-    """`before(alternatives)after`, case-blind. Each alternative is letters and hyphens, with
-    optional "-?" or a trailing "\\w*" ("most-?read", "advert\\w*"): its first literal part is a
-    word any of its matches contains."""
-    words = tuple(sorted({re.split(r"-\?|\\w\*", alt)[0].lower() for alt in alternatives.split("|")}))
-    if not all(w.replace("-", "").isalpha() for w in words):
-        raise ValueError(f"name_pattern: alternatives must be words: {alternatives!r}")
-    return NamePattern(re.compile(f"{before}({alternatives}){after}", re.I), words)
+class NameFlags:
+    """Which of `patterns` occur in a string of names: bit i for patterns[i]."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        self.patterns = tuple(patterns)
+        self._name = functools.lru_cache(maxsize=1 << 14)(self._name_bits)
+
+    def _name_bits(self, name: str) -> int:
+        return sum(1 << i for i, pattern in enumerate(self.patterns) if pattern.search(name))
+
+    def of(self, names: str) -> int:
+        bits = 0
+        for name in names.split():
+            bits |= self._name(name)
+        return bits
