@@ -184,3 +184,25 @@ def test_dw_page_nobody_configured() -> None:
     assert ex.story.authors == ["Roman Goncharenko"]
     assert (ex.story.published or "")[:10] == "2023-04-28"
     assert not {"specials", "tv_sendungen", "deutschkurse"} & {w.name for w in ex.widgets}
+
+
+@pytest.mark.parametrize(
+    ("markup", "authors"),
+    [
+        ("<p>Words by <a rel='author' href='/jane'>Jane Doe</a></p>", ["Jane Doe"]),
+        # A comment's author is no byline; the byline below it is.
+        (
+            "<div class='comments'><span class='author'>Some Troll</span></div>"
+            "<p class='byline'>By Jane Doe</p>",
+            ["Jane Doe"],
+        ),
+        # The first tier wins over the later ones wherever they are on the page.
+        ("<div class='writer'>Ann Other</div><span class='author-name'>Jane Doe</span>", ["Jane Doe"]),
+        # A date inside the byline is left out; its tail stays.
+        ("<span class='author'>Jane Doe<time datetime='2024-05-02'>2 May</time></span>", ["Jane Doe"]),
+        ("<span class='author'>" + "x" * 130 + "</span>", []),  # a block of text, not a name
+    ],
+)
+def test_a_written_byline_names_the_author_when_nothing_declares_one(markup: str, authors: list[str]) -> None:
+    ex = extract(page(body=markup), URL, generic_site())
+    assert ex.story.authors == authors
