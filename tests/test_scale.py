@@ -37,7 +37,7 @@ from scrapers.scale.queue import (
     publish_context,
     records_key,
 )
-from scrapers.scale.robots import RedisRobots
+from scrapers.scale.robots import RedisRobots, robots_key
 from scrapers.scale.worker import STATE, PageWorker, WorkerState, arq_settings
 from test_jobs import read, run_cli, storyline, write_job
 
@@ -115,6 +115,50 @@ def test_robots_txt_is_read_once_per_origin_and_job_across_workers(redis_server:
     answers = run_async(go())
     assert len(reads) == 2  # once for "daily" (six askers, three processes), once for "weekly"
     assert {a.text for a in answers} == {"User-agent: *\nDisallow: /private/\n"}
+
+
+class _LateLook:
+    """A Redis connection whose first look for the answer comes back empty after another worker
+    has read robots.txt, stored the answer and let its lock go: the race a loaded machine
+    produces between a worker's look and its lock."""
+
+    def __init__(self, redis: Any, meanwhile: Any) -> None:
+        self.redis, self.meanwhile, self.looked = redis, meanwhile, False
+
+    async def get(self, key: str) -> Any:
+        if not self.looked:
+            self.looked = True
+            await self.meanwhile()
+            return None  # what this worker saw before the other one finished
+        return await self.redis.get(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.redis, name)
+
+
+def test_a_worker_locking_after_another_stored_the_answer_does_not_read_again(
+    redis_server: RedisServer,
+) -> None:
+    reads: list[str] = []
+
+    async def read() -> RobotsAnswer:
+        reads.append("x")
+        return RobotsAnswer("User-agent: *\nDisallow: /private/\n")
+
+    async def go() -> tuple[RobotsAnswer, int, int]:
+        first, second = await connect(redis_server.url), await connect(redis_server.url)
+        other = RedisRobots(first, "daily")
+        late = RedisRobots(_LateLook(second, lambda: other.answer("http://example.org", read)), "daily")  # type: ignore[arg-type]
+        got = await late.answer("http://example.org", read)
+        left = await first.exists(robots_key("daily", "http://example.org") + ":lock")
+        for p in (first, second):
+            await p.aclose()
+        return got, late.reads, left
+
+    got, late_reads, lock_left = run_async(go())
+    assert reads == ["x"] and late_reads == 0  # read once, by the other worker
+    assert got.text == "User-agent: *\nDisallow: /private/\n"
+    assert lock_left == 0
 
 
 def test_a_url_is_queued_once_and_the_queue_survives_a_redis_restart(redis_server: RedisServer) -> None:
