@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrapers.generic import blocks, body
+from scrapers.generic import blocks, furniture
 from scrapers.generic.names import EDGE, END, NameFlags, name_regex
 
 NAMES = st.text(alphabet="adrestmonlyhbcuivpwk-_ 0123AZRS\t", max_size=40)
@@ -18,7 +18,7 @@ def whole_string(flags: NameFlags, names: str) -> int:
 
 @given(NAMES)
 def test_names_asked_apart_answer_as_the_whole_string(names: str) -> None:
-    for flags in (blocks._FLAGS, body._CHROME_NAMES):
+    for flags in (blocks._FLAGS, furniture._CHROME_NAMES):
         assert flags.of(names) == whole_string(flags, names)
 
 

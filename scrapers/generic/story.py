@@ -8,7 +8,8 @@ import itertools
 from lxml import etree
 
 from scrapers.dom.values import clean
-from scrapers.generic.body import Element, _covered, guess_body, keep_text
+from scrapers.generic.body import Element, guess_body, keep_text
+from scrapers.generic.furniture import covered
 
 # Below this much text (two short paragraphs) our own guess may have missed the story: ask
 # trafilatura too. Above it, on the 979 development pages, trafilatura's longer text was as often
@@ -29,7 +30,7 @@ def body_sections(
     """
     guess = guess_body(root)
     if skip:
-        skipped = _covered(skip)
+        skipped = covered(skip)
         guess.blocks = [b for b in guess.blocks if b not in skipped]
     ours = guess.sections()
     size = sum(len(guess.texts[b]) for b in guess.blocks)

@@ -23,6 +23,7 @@ from scrapers.dom.parse import HeadIndex, parse_html
 from scrapers.dom.values import clean, element_text
 from scrapers.generic import body as mainbody
 from scrapers.generic import widgets as widgetfind
+from scrapers.generic.furniture import is_chrome
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -263,7 +264,7 @@ def _excludes(container: Element, sel: Selector) -> list[str]:
     """Selectors for furniture inside the story container that holds text."""
     out: list[str] = []
     for el in container.iter():
-        if el is container or not isinstance(el.tag, str) or not mainbody.is_chrome(el):
+        if el is container or not isinstance(el.tag, str) or not is_chrome(el):
             continue
         if not clean(element_text(el)):
             continue
@@ -272,7 +273,7 @@ def _excludes(container: Element, sel: Selector) -> list[str]:
             css = tag
         else:
             names = [c for c in el.get("class", "").split() if stable_name(c)]
-            chrome_names = [c for c in names if mainbody.is_chrome(etree.Element("div", {"class": c}))]
+            chrome_names = [c for c in names if is_chrome(etree.Element("div", {"class": c}))]
             if not chrome_names:
                 continue
             css = f".{chrome_names[0]}"
