@@ -104,9 +104,10 @@ async def _demo_ready(page: Page) -> None:
         await asyncio.sleep(0.1)
         if at_end and await page.evaluate(_HEIGHT) <= height:
             break
-    await page.wait_for_selector(
-        'section.widget[data-widget="related_articles"][data-loaded="true"]', state="attached"
-    )
+    for widget in ("hot_this_week", "topics", "related_articles"):  # as selectors/demo-news.yaml waits
+        await page.wait_for_selector(
+            f'section.widget[data-widget="{widget}"][data-loaded="true"]', state="attached"
+        )
 
 
 async def raw(urls: list[str], site: SiteSpec, concurrency: int) -> dict[str, Any]:
