@@ -108,13 +108,21 @@ _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 def fallback_published(root: Element, url: str, tz: str) -> str | None:
     """A publication date found by htmldate's page-wide search (date only, usually), the
     extensive one, as trafilatura asks it."""
-    html = etree.tostring(root, encoding="unicode")  # htmldate cleans the tree it is given
     try:
         from htmldate import find_date  # trafilatura's date finder: only when nothing else said
     except ImportError:
         return None
+    options: dict[str, Any] = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%d"}
     with contextlib.suppress(Exception):  # htmldate raises on odd markup; then there is no date
-        found = find_date(html, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+        # htmldate reads the URL before the page, and a date in it is its answer: asked with an
+        # empty page first, the page is copied and parsed again only when the URL holds none.
+        found = find_date(_EMPTY_PAGE, url=url, **options) if url else None
+        if not found:
+            page = etree.tostring(root, encoding="unicode")  # a copy: htmldate cleans the tree it parses
+            found = find_date(page, url=url, **options)
         if found:
             return to_datetime(found, tz)
     return None
+
+
+_EMPTY_PAGE = "<html><head></head><body></body></html>"
