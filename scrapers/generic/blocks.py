@@ -109,16 +109,19 @@ def _bit_row(bits: int, width: int) -> tuple[float, ...]:
 
 def _name_bits(el: Element) -> int:
     get = el.get
-    return _bits_of(el.tag, get("class"), get("id"), get("itemprop"))
+    cls, id_ = get("class"), get("id")  # cut before the cache, which keeps its keys
+    return _bits_of(
+        el.tag, cls[:512] if cls else "", id_[:256] if id_ else "", get("itemprop") == "articleBody"
+    )
 
 
 @functools.lru_cache(maxsize=8192)
-def _bits_of(tag: Any, cls: str | None, id_: str | None, itemprop: str | None) -> int:
+def _bits_of(tag: Any, cls: str, id_: str, article_body: bool) -> int:
     """_name_bits of an element with this tag and these attributes (asked once per set)."""
-    bits = _FLAGS.of(f"{str(cls or '')[:512]} {str(id_ or '')[:256]}") if cls or id_ else 0
+    bits = _FLAGS.of(f"{cls} {id_}") if cls or id_ else 0
     if isinstance(tag, str) and tag in _TAG_FLAGS:
         bits |= 1 << (len(_NAME_FLAGS) + _TAG_FLAGS.index(tag))
-    if itemprop == "articleBody":
+    if article_body:
         bits |= 1 << (N_ANCESTOR - 1)
     return bits
 

@@ -60,31 +60,26 @@ def is_chrome(el: Element) -> bool:
     if not len(el.attrib):
         return False  # most elements of a page: nothing to read
     get = el.get
-    return _chrome_by_attributes(
-        get("class"), get("id"), get("role"), get("itemprop"), get("style"), get("hidden"), get("aria-hidden")
-    )
+    if get("hidden") is not None or get("aria-hidden") == "true":
+        return True
+    # Cut to ATTR_CHARS before the cache: it keeps its keys, and a page's attributes can be huge.
+    return _chrome_by_attributes(*(_cut(get(name)) for name in ("class", "id", "role", "itemprop", "style")))
+
+
+def _cut(value: str | None) -> str:
+    return value[:ATTR_CHARS] if value else ""
 
 
 @functools.lru_cache(maxsize=4096)
-def _chrome_by_attributes(
-    cls: str | None,
-    id_: str | None,
-    role: str | None,
-    itemprop: str | None,
-    style: str | None,
-    hidden: str | None,
-    aria_hidden: str | None,
-) -> bool:
-    """is_chrome's answer from an element's attributes (pages repeat a few sets of them many
-    times: each set is read once)."""
-    if hidden is not None or aria_hidden == "true":
-        return True
-    look = (style or "")[:ATTR_CHARS].replace(" ", "").lower()
+def _chrome_by_attributes(cls: str, id_: str, role: str, itemprop: str, style: str) -> bool:
+    """is_chrome's answer from an element's attributes but its hidden state (pages repeat a few
+    sets of them many times: each set is read once)."""
+    look = style.replace(" ", "").lower()
     if "display:none" in look or "visibility:hidden" in look:
         return True
     if itemprop in ("articleBody", "text"):
         return False
-    names = " ".join((v or "")[:ATTR_CHARS] for v in (cls, id_, role, itemprop))
+    names = " ".join((cls, id_, role, itemprop))
     flags = _CHROME_NAMES.of(names)
     if flags & _AD or (flags & (_CHROME | _PART) and not flags & _STORY):
         return True

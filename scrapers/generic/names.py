@@ -25,7 +25,7 @@ class NameFlags:
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
-        self._name = functools.lru_cache(maxsize=1 << 14)(self._name_bits)
+        self._name = functools.lru_cache(maxsize=1 << 13)(self._name_bits)
 
     def _name_bits(self, name: str) -> int:
         return sum(1 << i for i, pattern in enumerate(self.patterns) if pattern.search(name))
