@@ -129,11 +129,6 @@ def element_text(el: etree._Element) -> str:
     return clean("".join(parts))
 
 
-_WALKED = tuple(
-    sorted(_SKIP | _BLOCK)
-)  # the tags (lower case, as the HTML parser gives them) that need the walk
-
-
 def to_url(value: str, base: str) -> str | None:
     value = value.strip()
     if " " in value and ("," in value or value.endswith(("w", "x"))):

@@ -79,8 +79,7 @@ class BodyGuess:
 
 def linked_chars(els: Iterable[Element]) -> dict[Element, int]:
     """The linked text of each block of `els` (of a mixed block's own text: the links outside its
-    paragraphs), each link's text read once (blocks nest, and so would the
-    links counted for each)."""
+    paragraphs), each link's text read once (blocks nest, and so would the links counted for each)."""
     of_link: dict[Element, int] = {}
 
     def size(a: Element) -> int:
@@ -159,19 +158,19 @@ def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
         if totals.get(node, 0) >= 1.2 * totals.get(container, 0):
             container = node
         node = node.getparent()
-    guess = _collect(container, cands, chrome, linked_of, scores.get(container, 0.0))
-    return guess, _describe(found, guess, in_chrome, scores, linked_of)
+    inside = set(container.iter())  # the container and all it holds: both steps below ask
+    guess = _collect(container, inside, cands, chrome, linked_of, scores.get(container, 0.0))
+    return guess, _describe(found, guess, inside, in_chrome, scores, linked_of)
 
 
 def _describe(
     found: list[tuple[Element, str]],
     guess: BodyGuess,
+    inside: set[Element],
     in_chrome: set[Element],
     scores: dict[Element, float],
     linked_of: dict[Element, int],
 ) -> list[blocks.Block]:
-    assert guess.container is not None
-    inside = set(guess.container.iter())
     taken = set(guess.blocks)
     top = max(scores.values())
     out = []
@@ -206,13 +205,13 @@ def _kind(el: Element) -> str:
 
 def _collect(
     container: Element,
+    inside: set[Element],
     cands: Iterable[tuple[Element, str]],
     chrome: dict[Element, None],
     linked: dict[Element, int],
     score: float,
 ) -> BodyGuess:
     guess = BodyGuess(container, score=score)
-    inside = {el for el in container.iter()}
     in_chrome = covered(el for el in chrome if el in inside)
     taken_below: set[Element] = set()  # inside a block already taken (the container itself aside)
     for el, text in cands:

@@ -15,6 +15,7 @@ import re
 from lxml import etree
 
 from scrapers.dom.values import clean
+from scrapers.generic.furniture import cut_attr
 
 # Whole-text labels (lower case, a trailing colon dropped), in the languages of the site library.
 LABELS = frozenset(
@@ -93,7 +94,7 @@ def _byline_text(root: etree._Element) -> str | None:
             continue
         get = el.get
         # Cut before the cache, which keeps its keys (a page's attributes can be huge).
-        attrs = tuple(v[:MAX_ATTR] if v else v for v in map(get, _ATTRS))
+        attrs = tuple(cut_attr(get(name)) for name in _ATTRS)
         marks = _marks(el.tag, *attrs) if any(attrs) or el.tag in _PLAIN_MARKS else 0
         if marks & _LEFT_OUT:
             left_out.update(el.iter())
@@ -111,7 +112,6 @@ def _byline_text(root: etree._Element) -> str | None:
 
 _LEFT_OUT = 8
 _ATTRS = ("id", "class", "rel", "itemprop", "data-testid", "data-component")
-MAX_ATTR = 4096  # characters of each read: real class names stay far below (fundus: 2,100)
 _PLAIN_MARKS = frozenset({"author", "time", "figure"})  # marked by the tag alone
 _TIER0_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
 _TIER1_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})

@@ -46,7 +46,7 @@ _CHROME_NAMES = NameFlags([_AD_RE, _CHROME_RE, _CHROME_PART_RE, _STORY_RE])
 _NEVER_TEXT = frozenset({"script", "style", "template", "noscript", "svg", "select", "iframe"})
 # A limit that keeps hostile pages linear. Real pages stay far below it (the fundus pages: class
 # names up to 2,100 characters).
-ATTR_CHARS = 4096  # of a class, id, role, itemprop or style read for chrome words
+ATTR_CHARS = 4096  # of a class, id, role, itemprop or style read for names (and by byline.py, widgets.py)
 
 
 _CHROME_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "menu", "dialog"})
@@ -63,10 +63,13 @@ def is_chrome(el: Element) -> bool:
     if get("hidden") is not None or get("aria-hidden") == "true":
         return True
     # Cut to ATTR_CHARS before the cache: it keeps its keys, and a page's attributes can be huge.
-    return _chrome_by_attributes(*(_cut(get(name)) for name in ("class", "id", "role", "itemprop", "style")))
+    return _chrome_by_attributes(
+        *(cut_attr(get(name)) for name in ("class", "id", "role", "itemprop", "style"))
+    )
 
 
-def _cut(value: str | None) -> str:
+def cut_attr(value: str | None) -> str:
+    """An attribute's first ATTR_CHARS characters ("" when it is missing)."""
     return value[:ATTR_CHARS] if value else ""
 
 
@@ -99,16 +102,16 @@ def chrome_below(
     seeds = {el: 1.0 for el, text in blocks if len(text) >= 100 and linked[el] < 0.2 * len(text)}
     story_paras = sum_up(root, seeds)
     out: dict[Element, None] = {}
-    covered: set[Element] = set()
+    inside: set[Element] = set()  # covered(out), made as it grows
     for el in root.iter("*"):  # elements only: no comments
-        if el in covered or el.tag in ("html", "body") or not is_chrome(el):
+        if el in inside or el.tag in ("html", "body") or not is_chrome(el):
             continue
         paras = story_paras.get(el, 0)
         if paras >= 3 and (el.tag not in _CHROME_TAGS or _swallowed(el, paras, len(seeds))):
             continue
         out[el] = None
-        covered.update(el.iter())
-    return out, covered
+        inside.update(el.iter())
+    return out, inside
 
 
 def _swallowed(el: Element, paras: float, page_paras: int) -> bool:

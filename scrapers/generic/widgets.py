@@ -20,6 +20,7 @@ from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from scrapers.dom.values import clean, element_text, join_url
+from scrapers.generic.furniture import ATTR_CHARS
 
 T = TypeVar("T")
 
@@ -42,7 +43,6 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NAV_WORD = re.compile(
     r"(?<![a-z])(?<!no[-_])(nav|navi|navigation|navbar|menu|menubar|megamenu|mainnav|subnav|topnav)(?![a-z])"
 )
-ATTR_CHARS = 4096  # of an id or class read for those words (hostile pages: class names of 100,000)
 MIN_ITEMS = 3
 MIN_TITLE_WORDS = 3
 MAX_HEADING_ELEMENTS = 2000  # a heading holding more elements is no title (fundus: 1,300 at most)
