@@ -89,7 +89,7 @@ def page_data(page: Page) -> PageData | None:
         held.append(sum(g in ref_grams[n] for g in grams) / len(grams) if grams else 0.0)
         words.append(len(tokens))
     group, outer = blocks.structure(described)
-    x = np.array(blocks.features(root, described), dtype=float)
+    x = np.array(blocks.features(described), dtype=float)
     arrays = np.array(held), np.array(words), np.array(outer), np.array(group)
     passing = np.array([b.passes for b in described])
     return PageData(page.set, page.key, page.site, x, *arrays, passing, [b.text for b in described], len(ref))

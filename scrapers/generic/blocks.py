@@ -175,7 +175,7 @@ def feature_names() -> list[str]:
     return text + [f"tag_{t}" for t in _OWN_TAGS] + place + own + anc
 
 
-def features(root: Element, blocks: list[Block]) -> list[list[float]]:
+def features(blocks: list[Block]) -> list[list[float]]:
     """One feature row per block, in the order of feature_names()."""
     bits = ancestor_bits(b.el for b in blocks)
     longest = max((len(b.text) for b in blocks), default=1) or 1
@@ -310,9 +310,9 @@ def structure(blocks: list[Block]) -> tuple[list[int], list[int]]:
     return group, [nearest(b.el.getparent()) for b in blocks]
 
 
-def choose(root: Element, blocks: list[Block], model: BlockModel) -> list[bool]:
+def choose(blocks: list[Block], model: BlockModel) -> list[bool]:
     """Which blocks the model keeps."""
-    first = [model.first.prob(x) for x in features(root, blocks)]
+    first = [model.first.prob(x) for x in features(blocks)]
     group, outer = structure(blocks)
     rows = context_features(first, group, outer, [b.taken for b in blocks], [b.inside for b in blocks])
     return [model.second.prob(x) >= model.threshold for x in rows]

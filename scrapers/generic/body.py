@@ -105,7 +105,7 @@ def guess_body(root: Element) -> BodyGuess:
     model = blocks.MODEL
     if model is None or guess.container is None:
         return guess
-    keep = blocks.choose(root, described, model)
+    keep = blocks.choose(described, model)
     guess.blocks, guess.headings = [], set()
     below: set[Element] = set()
     for b, chosen in zip(described, keep, strict=True):
