@@ -117,6 +117,60 @@ def test_a_publication_meta_wins_over_a_time_element() -> None:
     assert extract(page(head, body), URL, generic_site()).story.published == "2024-05-09T08:30:00+00:00"
 
 
+WEBFLOW_URL = "https://studio.example/blog/how-to-price-a-class"
+
+
+def webflow_page(declared: str, shown: str, webflow: bool) -> str:
+    """A CMS page whose JSON-LD date is the item's last publication, and the story's own date
+    shown under the byline."""
+    head = ld(
+        {"@type": "BlogPosting", "headline": "Big story", "datePublished": declared, "dateModified": declared}
+    )
+    byline = f"<div class='meta'><div class='author'>Jane Reporter</div><div class='date'>{shown}</div></div>"
+    html = page(head).replace("<h1>Big story</h1>", f"<h1>Big story</h1>{byline}")
+    return html.replace("<html>", '<html data-wf-site="5f2b" data-wf-page="5f2c">') if webflow else html
+
+
+def test_a_webflow_page_is_dated_by_the_date_it_shows() -> None:
+    html = webflow_page("Jun 24, 2025", "August 25, 2024", webflow=True)
+    assert (extract(html, WEBFLOW_URL, generic_site()).story.published or "")[:10] == "2024-08-25"
+
+
+def test_elsewhere_the_declared_date_wins_over_the_shown_one() -> None:
+    html = webflow_page("Jun 24, 2025", "August 25, 2024", webflow=False)
+    assert (extract(html, WEBFLOW_URL, generic_site()).story.published or "")[:10] == "2025-06-24"
+
+
+def test_a_webflow_page_keeps_the_declared_instant_when_the_shown_day_agrees() -> None:
+    html = webflow_page("2024-08-25T09:15:00-07:00", "August 25, 2024", webflow=True)
+    assert extract(html, WEBFLOW_URL, generic_site()).story.published == "2024-08-25T09:15:00-07:00"
+
+
+def test_the_page_footers_copyright_year_dates_nothing_and_the_article_footer_dates_the_story() -> None:
+    undated = page(body="<footer><p>© 2026 Studio Example. All rights reserved.</p></footer>")
+    assert extract(undated, WEBFLOW_URL, generic_site()).story.published is None
+    own = "<footer class='meta'>Jane Reporter · <span class='date'>March 30, 2023</span></footer>"
+    dated = undated.replace("</div></article>", f"</div>{own}</article>")
+    assert (extract(dated, WEBFLOW_URL, generic_site()).story.published or "")[:10] == "2023-03-30"
+
+
+def test_the_date_search_leaves_the_tree_as_it_was() -> None:
+    from lxml import etree
+
+    from scrapers.dom.parse import parse_html
+    from scrapers.generic.headline import fallback_published
+
+    html = page(
+        "<script>var x = 1;</script><style>p {}</style>",
+        "<nav><a href='/'>Home</a>tail<script>y()</script></nav>after"
+        "<footer><p>© 2026</p><script>z()</script></footer>end",
+    )
+    root = parse_html(html).root
+    before = etree.tostring(root)
+    assert fallback_published(root, WEBFLOW_URL, "UTC") is None
+    assert etree.tostring(root) == before
+
+
 def test_the_titles_date_comes_before_a_teasers() -> None:
     html = page(body="<aside><h2>More</h2><p><span class='date'>24.04.2023</span> A teaser</p></aside>")
     html = html.replace(

@@ -173,9 +173,7 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
             if not metadata.is_site_name(n, page.site_tokens, page.host)
         ]
         decided["authors"] = byline or decided["authors"]
-    decided["published"] = metadata.published(page, doc.tz) or values.get("published")
-    if not decided["published"]:
-        decided["published"] = generic.fallback_published(doc.root.root, doc.url, doc.tz)
+    decided["published"] = _published(page, values, doc)
     for name, value in decided.items():
         if name == "authors" and value is None:
             continue  # no author source named anyone: what the selectors found stands
@@ -186,6 +184,18 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
         else:
             values.pop(name, None)
     return Found(values, matched, found.missing)
+
+
+def _published(page: metadata.PageMeta, values: dict[str, Value], doc: PageContext) -> Value | None:
+    """What the page declares, else htmldate's page-wide search; the search first where the
+    declared date is known to move with every re-publication (metadata.dates_republished)."""
+    declared = metadata.published(page, doc.tz) or values.get("published")
+    if declared and not metadata.dates_republished(page, doc.root.root):
+        return declared
+    shown = generic.fallback_published(doc.root.root, doc.url, doc.tz)
+    if not shown or (isinstance(declared, str) and declared[:10] == shown[:10]):
+        return declared  # the same day: the declared instant says more
+    return shown
 
 
 def _host(url: str) -> str:

@@ -118,11 +118,42 @@ def fallback_published(root: Element, url: str, tz: str) -> str | None:
         # empty page first, the page is copied and parsed again only when the URL holds none.
         found = find_date(_EMPTY_PAGE, url=url, **options) if url else None
         if not found:
-            page = etree.tostring(root, encoding="unicode")  # a copy: htmldate cleans the tree it parses
-            found = find_date(page, url=url, **options)
+            found = find_date(_searched_copy(root), url=url, **options)
         if found:
             return to_datetime(found, tz)
     return None
 
 
 _EMPTY_PAGE = "<html><head></head><body></body></html>"
+_NOT_SEARCHED = ("script", "style", "noscript", "nav", "footer")
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
+
+
+def _searched_copy(root: Element) -> str:
+    """The page as htmldate gets it (a copy: htmldate cleans the tree it parses), without what
+    never dates the story but often misdates it: scripts (JSON-LD stays), styles, navigation,
+    and the page's footer with its copyright year (an article's own <footer> stays: bylines sit
+    there). Less text is also less to parse and scan. The elements are taken out of our tree
+    for the copy and put back."""
+    taken: list[tuple[Element, int, Element]] = []
+    for el in root.iter(_NOT_SEARCHED):
+        if _is_searched(el):
+            continue
+        parent = el.getparent()
+        if parent is not None:
+            taken.append((parent, parent.index(el), el))
+    for parent, _, el in reversed(taken):
+        parent.remove(el)
+    try:
+        return str(etree.tostring(root, encoding="unicode"))
+    finally:
+        for parent, at, el in taken:
+            parent.insert(at, el)
+
+
+def _is_searched(el: Element) -> bool:
+    if el.tag == "script":
+        return "ld+json" in (el.get("type") or "").lower()
+    if el.tag == "footer":
+        return any(a.tag in _SECTIONING for a in el.iterancestors())
+    return False

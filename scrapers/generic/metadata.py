@@ -107,6 +107,15 @@ def published(page: PageMeta, tz: str) -> str | None:
     return title_date(page, tz)
 
 
+def dates_republished(page: PageMeta, root: Any) -> bool:
+    """A Webflow page (its <html data-wf-site>, or its generator <meta>). Webflow sites fill
+    datePublished from the CMS item's "Published On", which moves each time the item is
+    published again (a typo fix, a site-wide re-publish): the date the page shows is the story's."""
+    if root is not None and (root.get("data-wf-site") or root.get("data-wf-page")):
+        return True
+    return any(g.strip().lower().startswith("webflow") for g in page.metas.get("generator", []))
+
+
 def title_date(page: PageMeta, tz: str) -> str | None:
     """A date among what the <title> or og:title appends to the headline: the page's own day."""
     for title in (page.title, *page.metas.get("og:title", [])):
