@@ -71,7 +71,7 @@ class Page:
     path: Path
     body: Any  # the set's reference body: a text, or fundus-eval's paragraph list
     title: str | None = None
-    authors: list[str] | str | None = None  # fundus: a list of names; wcxb: one byline string
+    authors: list[str] | str | None = None  # fundus: a list of names; the others: one byline string
     date: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -85,6 +85,20 @@ class Page:
         return self.path.read_text(encoding="utf-8")
 
 
+REFERENCES = ROOT / "bench" / "references"  # hand-made metadata references (bench/references/README.md)
+
+
+def annotate(pages: list[Page], name: str) -> None:
+    """Headline, byline and day from bench/references/`name` onto pages whose set annotates the body only."""
+    path = REFERENCES / name
+    if not path.is_file():
+        return
+    refs = json.loads(path.read_text(encoding="utf-8"))
+    for page in pages:
+        if (ref := refs.get(page.key)) is not None and ref["url"] == page.url:
+            page.title, page.authors, page.date = ref["title"], ref["author"], ref["publish_date"]
+
+
 def load(sets: tuple[str, ...] = SETS) -> list[Page]:
     """The pages of `sets` that are present under ../shared/data."""
     pages: list[Page] = []
@@ -92,6 +106,7 @@ def load(sets: tuple[str, ...] = SETS) -> list[Page]:
         for jf in sorted((DATA / "article-bench" / "dev").glob("*.json")):
             d = json.loads(jf.read_text(encoding="utf-8"))
             pages.append(Page("aeb", jf.stem, d["url"], jf.with_suffix(".html"), d["articleBody"]))
+        annotate([p for p in pages if p.set == "aeb"], "article-bench-dev.json")
     if "fundus" in sets:
         for jf in sorted((DATA / "fundus").glob("*/*.expected.json")):
             d = json.loads(jf.read_text(encoding="utf-8"))
@@ -114,6 +129,7 @@ def load(sets: tuple[str, ...] = SETS) -> list[Page]:
             pages.append(
                 Page("feval", f"{jf.parent.name}/{jf.stem}", d["url"], jf.with_suffix(".html"), paras)
             )
+        annotate([p for p in pages if p.set == "feval"], "fundus-eval-dev.json")
     if "wcxb" in sets:
         for jf in sorted((DATA / "wcxb" / "dev").glob("*.json")):
             d = json.loads(jf.read_text(encoding="utf-8"))
