@@ -171,6 +171,27 @@ def test_the_date_search_leaves_the_tree_as_it_was() -> None:
     assert etree.tostring(root) == before
 
 
+def test_the_headline_readers_see_beats_a_declared_search_engine_variant() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "Big story: what the council decided on Monday"})
+    html = page(head).replace("<h1>Big story</h1>", "<h1>Council decided: the big story</h1>")
+    assert extract(html, URL, generic_site()).story.headline == "Council decided: the big story"
+
+
+@pytest.mark.parametrize(
+    "h1s",
+    [
+        "<h1>Daily Example</h1>",  # the site's logo
+        "<h1>Council decided</h1><h1>Big story of the council</h1>",  # two that agree: no telling
+    ],
+)
+def test_an_h1_that_does_not_agree_or_is_not_alone_leaves_the_declared_headline(h1s: str) -> None:
+    head = ld({"@type": "NewsArticle", "headline": "Big story: what the council decided on Monday"})
+    html = page(head).replace("<h1>Big story</h1>", h1s)
+    assert (
+        extract(html, URL, generic_site()).story.headline == "Big story: what the council decided on Monday"
+    )
+
+
 def test_the_titles_date_comes_before_a_teasers() -> None:
     html = page(body="<aside><h2>More</h2><p><span class='date'>24.04.2023</span> A teaser</p></aside>")
     html = html.replace(

@@ -163,7 +163,9 @@ def generic_fixes(found: Found, doc: PageContext) -> Found:
     names += jsonld.lookup(doc.jsonld, "*Article|BlogPosting|Report.publisher.name")
     host = _host(doc.url)
     values, matched = dict(found.values), dict(found.matched)
-    headline = generic.better_headline(as_str(values.get("headline")), names, host, doc.head.title)
+    declared = as_str(values.get("headline"))
+    shown = generic.shown_headline(doc.root.root, declared) or declared
+    headline = generic.better_headline(shown, names, host, doc.head.title)
     page = metadata.PageMeta(doc.head.metas, doc.jsonld, doc.url, doc.head.canonical, doc.head.title)
     decided: dict[str, Value | None] = {"headline": headline, "authors": metadata.authors(page)}
     if not decided["authors"]:  # nothing declared, or only the publisher: a labelled byline?

@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
-from scrapers.dom.values import clean, to_datetime
+from scrapers.dom.values import clean, element_text, to_datetime
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -103,6 +103,30 @@ def better_headline(
 
 
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def shown_headline(root: Element, declared: str | None) -> str | None:
+    """The page's one <h1> that at least half agrees with the declared headline, word for word:
+    the headline readers see, where JSON-LD and og:title often carry a search-engine variant.
+    An <h1> that does not agree is a logo, a section's name or another story's. None: no such
+    <h1>, or several."""
+    if not declared:
+        return None
+    said = set(_WORDS.findall(declared.casefold()))
+    shown = None
+    for h1 in root.iter("h1"):
+        text = element_text(h1)
+        words = set(_WORDS.findall(text.casefold()))
+        if not text or len(text) > MAX_SHOWN or len(words & said) * 2 < len(words):
+            continue
+        if shown is not None:
+            return None
+        shown = text
+    return shown
+
+
+_WORDS = re.compile(r"\w+")
+MAX_SHOWN = 300  # longer is no headline: a whole teaser or story wrapped in an <h1>
 
 
 def fallback_published(root: Element, url: str, tz: str) -> str | None:
