@@ -192,6 +192,21 @@ def test_an_h1_that_does_not_agree_or_is_not_alone_leaves_the_declared_headline(
     )
 
 
+@pytest.mark.parametrize(
+    ("shown", "published"),
+    [
+        ("2024-02-28T19:25:36-05:00", "2024-02-28T19:25:36-05:00"),  # the same moment, local
+        ("2024-02-28T21:46:01-05:00", "2024-02-29T00:25:36+00:00"),  # a comment's time: another moment
+    ],
+)
+def test_a_utc_instant_is_shown_in_the_offset_the_page_writes_it_in(shown: str, published: str) -> None:
+    head = ld({"@type": "NewsArticle", "url": URL, "datePublished": "2024-02-29T00:25:36Z"})
+    html = page(head).replace(
+        "<h1>Big story</h1>", f"<h1>Big story</h1><time datetime='{shown}'>Feb 28</time>"
+    )
+    assert extract(html, URL, generic_site()).story.published == published
+
+
 def test_the_titles_date_comes_before_a_teasers() -> None:
     html = page(body="<aside><h2>More</h2><p><span class='date'>24.04.2023</span> A teaser</p></aside>")
     html = html.replace(

@@ -192,6 +192,8 @@ def _published(page: metadata.PageMeta, values: dict[str, Value], doc: PageConte
     """What the page declares, else htmldate's page-wide search; the search first where the
     declared date is known to move with every re-publication (metadata.dates_republished)."""
     declared = metadata.published(page, doc.tz) or values.get("published")
+    if isinstance(declared, str):
+        declared = metadata.in_local_offset(declared, doc.root.root)
     if declared and not metadata.dates_republished(page, doc.root.root):
         return declared
     shown = generic.fallback_published(doc.root.root, doc.url, doc.tz)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import html
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,6 +115,27 @@ def dates_republished(page: PageMeta, root: Any) -> bool:
     if root is not None and (root.get("data-wf-site") or root.get("data-wf-page")):
         return True
     return any(g.strip().lower().startswith("webflow") for g in page.metas.get("generator", []))
+
+
+def in_local_offset(when: str, root: Any) -> str:
+    """`when`, a UTC instant, as a `<time datetime>` of the page writes the same instant in its
+    own offset: WordPress declares UTC in JSON-LD and local time in its theme, and readers (and
+    the day) go by the local one. Any other `when` stays as it is."""
+    if not when.endswith("+00:00") or root is None:
+        return when
+    try:
+        instant = datetime.fromisoformat(when)
+    except ValueError:
+        return when
+    for el in root.iter("time"):
+        try:
+            local = datetime.fromisoformat((el.get("datetime") or "").strip()[:40])
+        except ValueError:
+            continue
+        offset = local.utcoffset()
+        if offset and local == instant:  # aware, not UTC, the same moment
+            return local.isoformat()
+    return when
 
 
 def title_date(page: PageMeta, tz: str) -> str | None:
