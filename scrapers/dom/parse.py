@@ -8,7 +8,6 @@ The one lxml.html method we relied on, `drop_tree`, is `drop` here.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,25 +19,31 @@ from scrapers.dom.values import BLOCK_TAGS, without_surrogates
 
 # libxml2 compares each attribute of a tag with every one before it: one element with 80,000
 # attributes takes it 5 s, 200,000 half a minute. Such a start tag keeps its first
-# MAX_ATTRIBUTES (real pages: 73 at most, on an <img>). A tag of fewer than LONG_TAG characters
-# cannot hold more, so only longer ones are counted. The patterns read tags as HTML does (an
+# MAX_ATTRIBUTES (real pages: 73 at most, on an <img>). The patterns read tags as HTML does (an
 # attribute name runs to a space, "/", ">" or "="; values quoted or not) and never give back what
 # they matched, so one pass over the page takes linear time; they step over comments and the text
 # of <script> and <style>, where libxml2 reads no tags either.
 MAX_ATTRIBUTES = 1000
-LONG_TAG = 2 * MAX_ATTRIBUTES
 _ATTRIBUTE = r"""[\s/]*+[^\s/>][^\s/>=]*+(?>\s*+=\s*+(?>"[^"]*+"|'[^']*+'|[^\s>]++))?+"""
-_TAGS = re.compile(
+_COMMENT = r"<!--(?:-?>|(?>[^-]++|-(?!-!?>))*+(?:--!?>|\Z))"  # "<!-->" ends at once
+_RAW = r"<(?i:script|style)(?=[\s/>])"  # a start tag whose text is no HTML
+_RAW_TEXT = r"[^>]*+(?:>(?>[^<]++|<(?!/(?i:script|style)))*+)?"  # ... the rest of it, and that text
+_TAG = r"<[A-Za-z][^\s/>]*+"  # any other start tag
+_FEW = rf"(?>{_ATTRIBUTE}){{0,{MAX_ATTRIBUTES}}}+(?!{_ATTRIBUTE})"
+_MANY = rf"(?>{_ATTRIBUTE}){{{MAX_ATTRIBUTES}}}"
+# One match runs over everything up to the next tag with too many attributes (or the end), so
+# Python sees a match per such tag, not per tag: the scan of a page stays in C. The first group
+# ends where that tag's attributes become too many, `cut` where they end.
+_SCAN = re.compile(
     rf"""
-    <!--(?:-?>|(?>[^-]++|-(?!-!?>))*+(?:--!?>|\Z))            # a comment ("<!-->" ends at once)
-  | (?P<raw><(?i:script|style)(?=[\s/>])(?>{_ATTRIBUTE})*+)    # a start tag whose text is no HTML
-    [^>]*+(?:>(?>[^<]++|<(?!/(?i:script|style)))*+)?           # ... and that text
-  | (?P<tag><[A-Za-z][^\s/>]*+(?>{_ATTRIBUTE})*+)              # any other start tag
+    (?: [^<]++ | {_COMMENT} | {_RAW}{_FEW}{_RAW_TEXT} | {_TAG}{_FEW}
+      | (?!{_RAW}{_MANY}{_ATTRIBUTE}|{_TAG}{_MANY}{_ATTRIBUTE})< )*+
+    (?: (?P<raw>{_RAW}{_MANY}) (?>{_ATTRIBUTE})*+ (?P<rawcut>) {_RAW_TEXT}
+      | (?P<tag>{_TAG}{_MANY}) (?>{_ATTRIBUTE})*+ (?P<tagcut>)
+      | \Z )
     """,
     re.X,
 )
-_ONE_ATTRIBUTE = re.compile(_ATTRIBUTE)
-_NAME = re.compile(r"<[^\s/>]*+")
 
 
 def parse_html(html: str) -> Selector:
@@ -60,17 +65,12 @@ def fewer_attributes(html: str) -> str:
     """`html` with each start tag holding more than MAX_ATTRIBUTES cut after that many."""
     pieces: list[str] = []
     done = 0
-    for found in _TAGS.finditer(html):
-        group = "tag" if found.start("tag") >= 0 else "raw"
-        start, end = found.span(group)
-        if end - start <= LONG_TAG:
-            continue  # comments, and every tag of a real page
-        name = _NAME.match(html, start)
-        attributes = _ONE_ATTRIBUTE.finditer(html, name.end() if name else start, end)
-        too_many = next(itertools.islice(attributes, MAX_ATTRIBUTES, None), None)
-        if too_many is not None:  # the tag goes on after its attributes
-            pieces.append(html[done : too_many.start()])
-            done = end
+    for found in _SCAN.finditer(html):
+        group = "raw" if found.start("raw") >= 0 else "tag"
+        if found.start(group) < 0:
+            break  # the end of the page
+        pieces.append(html[done : found.end(group)])
+        done = found.end(f"{group}cut")
     return "".join([*pieces, html[done:]]) if pieces else html
 
 
