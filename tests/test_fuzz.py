@@ -635,6 +635,7 @@ def test_rewritten_patterns_answer_as_before(text: str) -> None:
     assert [m.span() for m in headline._SEP.finditer(text)] == [m.span() for m in OLD_SEP.finditer(text)]
     assert headline._strip_trailing(text) == OLD_TRAILING.sub("", text)
     assert clean(text) == old_clean(text)
+    assert clean(clean(text)) == clean(text)  # element_text's text is clean: nobody cleans it again
     assert mainbody._is_caption(text) == bool(OLD_CAPTION.search(text))
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from scrapers.dom.values import clean, element_text
+from scrapers.dom.values import element_text
 from scrapers.generic import blocks
 from scrapers.generic.candidates import BLOCK_TAGS, HEADINGS, find_blocks, is_mixed
 from scrapers.generic.furniture import chrome_below, covered, sum_up
@@ -85,7 +85,7 @@ def linked_chars(els: Iterable[Element]) -> dict[Element, int]:
     def size(a: Element) -> int:
         n = of_link.get(a)
         if n is None:
-            n = of_link[a] = len(clean(element_text(a)))
+            n = of_link[a] = len(element_text(a))
         return n
 
     out: dict[Element, int] = {}

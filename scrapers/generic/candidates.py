@@ -36,7 +36,7 @@ def find_blocks(root: Element) -> list[tuple[Element, str]]:
     for el in root.iter():
         depth = nested.get(el.getparent(), 0) if el is not root else 0
         if el.tag in _MAYBE and _is_candidate(el) and depth < MAX_NESTED:
-            text = own_text(el) if is_mixed(el) else clean(element_text(el))
+            text = own_text(el) if is_mixed(el) else element_text(el)
             if text:
                 out.append((el, text))
             depth += 1

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from scrapers.dom import jsonld
 from scrapers.dom.parse import HeadIndex, parse_html
-from scrapers.dom.values import clean, element_text
+from scrapers.dom.values import element_text
 from scrapers.generic import body as mainbody
 from scrapers.generic import widgets as widgetfind
 from scrapers.generic.furniture import is_chrome
@@ -266,7 +266,7 @@ def _excludes(container: Element, sel: Selector) -> list[str]:
     for el in container.iter():
         if el is container or not isinstance(el.tag, str) or not is_chrome(el):
             continue
-        if not clean(element_text(el)):
+        if not element_text(el):
             continue
         tag = el.tag
         if tag in ("figure", "figcaption", "aside", "form", "button", "nav", "iframe", "noscript"):
@@ -288,7 +288,7 @@ def _clutter_texts(container: Element) -> list[tuple[str, str]]:
     for el in container.iter("p", "div", "li", "strong"):
         if el.find(".//p") is not None:
             continue
-        m = mainbody.CLUTTER_RE.match(clean(element_text(el)))
+        m = mainbody.CLUTTER_RE.match(element_text(el))
         if m and len(m.group(0)) >= 6 and '"' not in m.group(0):
             xpath = f'//{el.tag}[starts-with(normalize-space(.), "{m.group(0)}")]'
             if ("xpath", xpath) not in out:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
-from scrapers.dom.values import clean, element_text, join_url
+from scrapers.dom.values import element_text, join_url
 from scrapers.generic.furniture import ATTR_CHARS
 
 T = TypeVar("T")
@@ -84,7 +84,7 @@ class _Teasers:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             return None
-        text = clean(element_text(a))
+        text = element_text(a)
         if len(text.split()) < MIN_TITLE_WORDS and not (len(text) >= 12 and " " not in text):
             return None  # "Home", "Next", a tag: not a teaser
         url = join_url(self.base_url, href)
@@ -222,7 +222,7 @@ def find_widgets(root: Element, page_url: str, story: Element | None = None) -> 
             continue
         if chrome.inside(h) or _bottom_up(h, sizes, _size) > MAX_HEADING_ELEMENTS:
             continue
-        title = clean(element_text(h))
+        title = element_text(h)
         if not title or len(title) > 60 or (h.find(".//a") is not None and len(title.split()) > 4):
             continue  # a teaser's own headline, not a block's title
         block = teasers.block_above(h)
