@@ -26,8 +26,15 @@ class NameFlags:
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self._name = functools.lru_cache(maxsize=1 << 13)(self._name_bits)
+        # Most names match none: one search over all the patterns says so. (Their groups are
+        # only read here as a whole, so joining them changes nothing they match.)
+        flags = {p.flags for p in self.patterns}
+        joined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
+        self._any = re.compile(joined, flags.pop()) if len(flags) == 1 and self.patterns else None
 
     def _name_bits(self, name: str) -> int:
+        if self._any is not None and not self._any.search(name):
+            return 0
         return sum(1 << i for i, pattern in enumerate(self.patterns) if pattern.search(name))
 
     def of(self, names: str) -> int:
