@@ -92,17 +92,34 @@ def drop(el: Any) -> None:
     if parent is None:
         return
     if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
-        tail = el.tail
-        el.clear()  # children, attributes and text go; selectors no longer match it
-        el.tag, el.tail = "div", tail
+        # Children (with their tails), attributes and text go; selectors no longer match it.
+        # The tail is left where it is: lxml refuses to set text holding a control character
+        # that libxml2's HTML parser kept ("\x1f"), so it is never set again.
+        for child in list(el):
+            el.remove(child)
+        el.text = None
+        el.attrib.clear()
+        el.tag = "div"
         return
     if el.tail:
         prev = el.getprevious()
         if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
+            _set_text(prev, "tail", (prev.tail or "") + el.tail)
         else:
-            parent.text = (parent.text or "") + el.tail
+            _set_text(parent, "text", (parent.text or "") + el.tail)
     parent.remove(el)
+
+
+# What lxml refuses in text it is given (XML 1.0's forbidden characters); libxml2's HTML parser
+# keeps them in text it reads.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _set_text(el: Any, which: str, text: str) -> None:
+    try:
+        setattr(el, which, text)
+    except ValueError:
+        setattr(el, which, _NOT_XML.sub("", text))
 
 
 @dataclass
