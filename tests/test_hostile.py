@@ -8,15 +8,14 @@ refused, the body and widget algorithms walking every ancestor of every paragrap
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from cputime import timed
 
 from conftest import ROOT
 from scrapers.config.fieldspec import ValueType
@@ -60,21 +59,6 @@ def ld(obj: Any) -> str:
 
 def escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """fn's result and the CPU seconds this thread spent on it: other processes on a loaded
-    machine do not count, a regex that backtracks for seconds does. The garbage collector is
-    held meanwhile: late in a full run, one pass over the whole suite's heap, set off by the
-    objects fn makes, took 0.5 s that were no cost of fn."""
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.thread_time()
-        got = fn()
-        return got, time.thread_time() - t0
-    finally:
-        gc.enable()
 
 
 def recorded(html: str, site: SiteSpec, valid: Callable[[Record], dict[str, Any]]) -> tuple[Record, float]:
