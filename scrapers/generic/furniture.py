@@ -8,6 +8,7 @@ furniture; `suggest` turns the furniture inside a story into `exclude` entries.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
@@ -50,6 +51,17 @@ ATTR_CHARS = 4096  # of a class, id, role, itemprop or style read for names (and
 
 
 _CHROME_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "menu", "dialog"})
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
+MAX_SECTIONING_DEPTH = 64  # ancestors searched for one (real pages: a handful)
+
+
+def is_page_level(el: Element) -> bool:
+    """A <header> or <footer> of the page, not of an article, aside, main or section (HTML maps
+    only the page's to the banner and contentinfo roles; a story's own holds its byline)."""
+    if el.tag not in ("header", "footer"):
+        return False
+    ancestors = itertools.islice(el.iterancestors(), MAX_SECTIONING_DEPTH)
+    return not any(a.tag in _SECTIONING for a in ancestors)
 
 
 def is_chrome(el: Element) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 from lxml import etree
 
 from scrapers.dom.values import clean, element_text, to_datetime
+from scrapers.generic.furniture import is_page_level
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -150,7 +151,6 @@ def fallback_published(root: Element, url: str, tz: str) -> str | None:
 
 _EMPTY_PAGE = "<html><head></head><body></body></html>"
 _NOT_SEARCHED = ("script", "style", "noscript", "nav", "footer")
-_SECTIONING = frozenset({"article", "aside", "main", "section"})
 
 
 def _searched_copy(root: Element) -> str:
@@ -178,6 +178,4 @@ def _searched_copy(root: Element) -> str:
 def _is_searched(el: Element) -> bool:
     if el.tag == "script":
         return "ld+json" in (el.get("type") or "").lower()
-    if el.tag == "footer":
-        return any(a.tag in _SECTIONING for a in el.iterancestors())
-    return False
+    return el.tag == "footer" and not is_page_level(el)

@@ -12,7 +12,6 @@ skipped outright.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from scrapers.dom.values import element_text, join_url
-from scrapers.generic.furniture import ATTR_CHARS
+from scrapers.generic.furniture import ATTR_CHARS, is_page_level
 
 T = TypeVar("T")
 
@@ -31,9 +30,6 @@ _HEADING_CLASS = re.compile(r"(^|[\s_-])(title|heading|header|hed|label)($|[\s_-
 _SKIP_TAGS = frozenset({"nav", "form", "script", "style", "noscript", "template"})
 # A <header> or <footer> is the page's banner or footer, unless it sits in one of these: then it
 # is that article's or section's own ("<section><header><h2>Related</h2></header>...").
-_PAGE_LEVEL = frozenset({"header", "footer"})
-_SECTIONING = frozenset({"article", "aside", "main", "section"})
-MAX_SECTIONING_DEPTH = 64  # ancestors searched for one (real pages: a handful)
 # ARIA landmarks of site chrome: the same as <nav>, <header> and <footer> on pages built of <div>s.
 _SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
 # A word of an id or class naming navigation ("navMain", "site-nav", "mega-menu"), once camelCase
@@ -159,9 +155,8 @@ def _is_chrome(el: Element) -> bool:
     """A nav, page header or page footer, by tag, ARIA role, or an id or class naming navigation."""
     if el.tag in _SKIP_TAGS or (el.get("role") or "").strip().lower() in _SKIP_ROLES:
         return True
-    if el.tag in _PAGE_LEVEL:
-        ancestors = itertools.islice(el.iterancestors(), MAX_SECTIONING_DEPTH)
-        return not any(a.tag in _SECTIONING for a in ancestors)
+    if el.tag in ("header", "footer"):
+        return is_page_level(el)
     names = f"{(el.get('id') or '')[:ATTR_CHARS]} {(el.get('class') or '')[:ATTR_CHARS]}".split()
     # A BEM modifier describes a look, not a role: "carousel--nav-top-right" is no menu.
     names = [n.split("--", 1)[0] for n in names]
