@@ -217,10 +217,10 @@ def print_metadata(pages: list[Page], results: list[Result]) -> None:
         "authors": ("authors", lambda p: p.authors is not None, authors_ok),
         "publication instant": ("date", lambda p: p.set == "fundus" and bool(p.date), instant_ok),
         "publication day": ("date", lambda p: bool(p.date), day_ok),
+        "authors, a person named": ("authors", _names_a_person, authors_ok),
     }
     print("\nmetadata against the references (article-bench and fundus-eval: bench/references/, by hand)")
     print(f"  {'set':16} {'field':28} {'storyline generic':>22} {'trafilatura alone':>22}")
-    tests["authors, a person named"] = ("authors", _names_a_person, authors_ok)
     for set_ in SETS:
         mine = [p for p in pages if p.set == set_]
         for label, (_, has, test) in tests.items():
