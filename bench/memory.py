@@ -25,8 +25,8 @@ from throughput import serve, site_spec, urls_of
 
 from scrapers.config.jobspec import JobSpec, Politeness, Start
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.job.run import run_job
 from scrapers.output import logs
-from scrapers.pipeline.job import run_job
 
 
 def sampler(out: Path, stop: threading.Event, samples: list[tuple[float, int, float, float, float]]) -> None:

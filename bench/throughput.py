@@ -45,9 +45,9 @@ from scrapers.config.jobspec import JobSpec, Politeness, Start
 from scrapers.config.sitefiles import SiteRegistry, parse_site_text
 from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.content import build_articles
+from scrapers.job.run import run_job
 from scrapers.output import logs
 from scrapers.output.record import Record
-from scrapers.pipeline.job import run_job
 
 AUTHORED = 9  # the demo's hand-written articles; the rest are generated
 _HEIGHT = "document.documentElement.scrollHeight"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from scrapers.version import __version__
 
 # name -> the module it lives in
 _EXPORTS = {
@@ -35,27 +35,58 @@ _EXPORTS = {
     "SiteSpec": "scrapers.config.sitespec",
     "JobSpec": "scrapers.config.jobspec",
     "SiteRegistry": "scrapers.config.sitefiles",
-    "UnknownSiteError": "scrapers.config.sitefiles",
-    "ConfigFileError": "scrapers.config.yamlfile",
-    "Problem": "scrapers.config.yamlfile",
-    "BrowserNotFoundError": "scrapers.browser.locate",
+    **dict.fromkeys(
+        (
+            "StorylineError",
+            "ConfigError",
+            "ConfigFileError",
+            "Problem",
+            "UnknownSiteError",
+            "UsageError",
+            "BrowserNotFoundError",
+            "StateError",
+            "RedisUnreachable",
+            "PageError",
+            "ErrorKind",
+            "Refused",
+            "FetchError",
+            "RecordingError",
+            "HarError",
+            "SourceMissing",
+            "SourceChanged",
+        ),
+        "scrapers.errors",
+    ),
 }
 
 # A literal, for tools that read it without running the module; a test keeps it equal to _EXPORTS.
 __all__ = [
     "BrowserNotFoundError",
+    "ConfigError",
     "ConfigFileError",
+    "ErrorKind",
+    "FetchError",
+    "HarError",
     "JobSpec",
     "LeadImage",
     "Page",
+    "PageError",
     "Problem",
     "Record",
+    "RecordingError",
+    "RedisUnreachable",
+    "Refused",
     "Section",
     "SiteRegistry",
     "SiteSpec",
+    "SourceChanged",
+    "SourceMissing",
+    "StateError",
     "Story",
+    "StorylineError",
     "Timings",
     "UnknownSiteError",
+    "UsageError",
     "Widget",
     "WidgetItem",
     "__version__",
@@ -82,11 +113,28 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
         scrape,
         scrape_sync,
     )
-    from scrapers.browser.locate import BrowserNotFoundError
     from scrapers.config.jobspec import JobSpec
-    from scrapers.config.sitefiles import SiteRegistry, UnknownSiteError
+    from scrapers.config.sitefiles import SiteRegistry
     from scrapers.config.sitespec import SiteSpec
-    from scrapers.config.yamlfile import ConfigFileError, Problem
+    from scrapers.errors import (
+        BrowserNotFoundError,
+        ConfigError,
+        ConfigFileError,
+        ErrorKind,
+        FetchError,
+        HarError,
+        PageError,
+        Problem,
+        RecordingError,
+        RedisUnreachable,
+        Refused,
+        SourceChanged,
+        SourceMissing,
+        StateError,
+        StorylineError,
+        UnknownSiteError,
+        UsageError,
+    )
     from scrapers.output.record import LeadImage, Page, Record, Section, Story, Timings, Widget, WidgetItem
 
 

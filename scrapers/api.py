@@ -31,12 +31,12 @@ from scrapers.config.sitefiles import (
     user_dirs,
 )
 from scrapers.config.sitespec import SiteSpec
-from scrapers.config.yamlfile import Problem
 from scrapers.dom.decode import decode_html
+from scrapers.errors import Problem
+from scrapers.job.run import run_job
 from scrapers.output import logs
 from scrapers.output.record import Record
-from scrapers.pipeline.job import run_job
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.page.pipeline import SeenPage, process_saved
 
 __all__ = [
     "check_sites",

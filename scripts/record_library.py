@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 from scrapers.browser.renderer import Renderer  # noqa: E402  (after the path is set)
 from scrapers.config.sitefiles import SiteRegistry  # noqa: E402
 from scrapers.config.sitespec import SiteSpec  # noqa: E402
-from scrapers.pipeline.page import PagePipeline  # noqa: E402
-from scrapers.pipeline.recording import OFFLINE  # noqa: E402
-from scrapers.pipeline.reference import (  # noqa: E402
+from scrapers.page.pipeline import PagePipeline  # noqa: E402
+from scrapers.recordings.recording import OFFLINE  # noqa: E402
+from scrapers.recordings.reference import (  # noqa: E402
     Reference,
     find_references,
     record_chromium,

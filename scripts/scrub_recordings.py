@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scrapers.pipeline.recording import find_recordings, scrub_recording  # noqa: E402
+from scrapers.recordings.recording import find_recordings, scrub_recording  # noqa: E402
 
 
 def main() -> int:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.browser.locate import ENV_VAR, BrowserNotFoundError, find_chromium, launch_args
+from scrapers.browser.locate import ENV_VAR, find_chromium, launch_args
+from scrapers.errors import BrowserNotFoundError
 
 
 def fake_browser(tmp_path: Path, name: str) -> str:

@@ -20,7 +20,7 @@ from faultserver import INTERSTITIAL_STATUSES, INTERSTITIALS, FaultServer, artic
 from fundus_pages import FUNDUS, all_pages
 from scrapers.config.sitefiles import generic_site
 from scrapers.errors import PageError
-from scrapers.pipeline.page import SeenPage, judge_and_extract
+from scrapers.page.pipeline import SeenPage, judge_and_extract
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"

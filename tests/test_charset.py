@@ -160,9 +160,9 @@ def test_a_saved_latin1_page_renders_and_records_right(
     """SavedPage serves what extract reads (as UTF-8, said in the header that outranks the meta);
     the recording's dom.html, UTF-8 under a latin-1 meta, carries a BOM to be read back right."""
     from scrapers.config.sitefiles import SiteRegistry
-    from scrapers.pipeline.page import PagePipeline
-    from scrapers.pipeline.recording import OFFLINE, record_page
-    from scrapers.pipeline.saved import SavedPage
+    from scrapers.page.pipeline import PagePipeline
+    from scrapers.recordings.recording import OFFLINE, record_page
+    from scrapers.recordings.saved import SavedPage
 
     saved = tmp_path / "page.html"
     saved.write_bytes(page('<meta charset="iso-8859-1">').replace("article-body", "body").encode("cp1252"))

@@ -19,7 +19,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.content import SEED_SLUG
 from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
-from scrapers.pipeline.page import PagePipeline, PipelineOptions, SeenPage, process_saved
+from scrapers.page.pipeline import PagePipeline, PipelineOptions, SeenPage, process_saved
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")

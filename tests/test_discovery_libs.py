@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from scrapers.config.urls import canonicalize
 from scrapers.dom.dates import DateReader
-from scrapers.pipeline import feeds
-from scrapers.pipeline.discover import parse_sitemap
-from scrapers.pipeline.feeds import parse_feed
+from scrapers.job import feeds
+from scrapers.job.discover import parse_sitemap
+from scrapers.job.feeds import parse_feed
 
 FEED = "https://n.example/feeds/all.xml"
 ATOM = 'xmlns="http://www.w3.org/2005/Atom"'

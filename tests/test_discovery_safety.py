@@ -21,10 +21,10 @@ from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec
 from scrapers.config.sitefiles import SiteRegistry, generic_site
 from scrapers.config.sitespec import SiteSpec
+from scrapers.job.discover import MAX_PROBLEMS_PER_REASON, Discoverer, Discovery
+from scrapers.job.scope import job_policy
+from scrapers.net.client import fetcher
 from scrapers.net.scope import Resolver, UrlPolicy
-from scrapers.pipeline.discover import MAX_PROBLEMS_PER_REASON, Discoverer, Discovery
-from scrapers.pipeline.fetch import fetcher
-from scrapers.pipeline.scope_of_job import job_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'

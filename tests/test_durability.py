@@ -21,12 +21,12 @@ import pytest
 import yaml
 
 from faultserver import FaultServer
+from scrapers.job.run import summary_path
 from scrapers.output import sink
 from scrapers.output.atomic import write_atomic
 from scrapers.output.record import Record
 from scrapers.output.resume import prepare_resume
 from scrapers.output.sink import NdjsonSink, output_sink, partial_path
-from scrapers.pipeline.job import summary_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
@@ -226,7 +226,7 @@ def test_a_run_whose_feed_refuses_connections_leaves_the_previous_output_byte_id
 RAISING_DISCOVERY = """
 import sys
 from scrapers.cli.main import main
-from scrapers.pipeline import job
+from scrapers.job import run as job
 
 
 class Broken:

@@ -9,7 +9,7 @@ from scrapers.config.sitefiles import generic_site, parse_site_text
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.values import element_text, to_datetime, to_int, to_url
 from scrapers.extract.recipe import extract
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.page.pipeline import SeenPage, process_saved
 
 URL = "https://news.example/world/story-1?x=1"
 

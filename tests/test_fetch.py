@@ -35,10 +35,11 @@ from localserver import (
     stub_resolver,
     text,
 )
+from scrapers.errors import FetchError
+from scrapers.net import client as fetch_module
+from scrapers.net.body import Body
+from scrapers.net.client import fetch_bytes
 from scrapers.net.scope import UrlPolicy
-from scrapers.pipeline import fetch as fetch_module
-from scrapers.pipeline.fetch import FetchError, fetch_bytes
-from scrapers.pipeline.fetch_body import Body
 
 ROOT = Path(__file__).resolve().parents[1]
 XML = b"<?xml version='1.0'?><urlset><url><loc>http://127.0.0.1/a</loc></url></urlset>"
@@ -105,7 +106,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
     from localserver import LocalServer, text, vm_kib
     from scrapers.net.scope import UrlPolicy
-    from scrapers.pipeline.fetch import FetchError, fetch_bytes
+    from scrapers.net.client import FetchError, fetch_bytes
 
     def zeros_gz(mib):  # gzip of `mib` MiB of zeros, made without holding them
         c, chunk = zlib.compressobj(9, zlib.DEFLATED, 31), bytes(1 << 20)

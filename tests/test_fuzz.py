@@ -31,15 +31,16 @@ from conftest import ROOT
 from scrapers.config.jobspec import JobSpec, load_job
 from scrapers.config.sitefiles import generic_site, load_site_file, parse_site_text
 from scrapers.config.sitespec import SiteSpec
-from scrapers.config.yamlfile import MAX_CHARS, ConfigFileError, parse_model
+from scrapers.config.yamlfile import MAX_CHARS, parse_model
 from scrapers.dom import jsonld
 from scrapers.dom.parse import MAX_ATTRIBUTES, fewer_attributes
 from scrapers.dom.values import clean, to_datetime, to_int, to_url
+from scrapers.errors import ConfigFileError
 from scrapers.generic import body as mainbody
 from scrapers.generic import headline
 from scrapers.generic.suggest import draft_site
-from scrapers.pipeline.discover import Entry, parse_feed, parse_sitemap, robots_sitemaps
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.job.discover import Entry, parse_feed, parse_sitemap, robots_sitemaps
+from scrapers.page.pipeline import SeenPage, process_saved
 
 T = TypeVar("T")
 SCALE = int(os.environ.get("STORYLINE_FUZZ_SCALE", "1"))

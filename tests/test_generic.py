@@ -26,7 +26,7 @@ from scrapers.generic import body as mainbody
 from scrapers.generic import widgets as widgetfind
 from scrapers.generic.headline import better_headline
 from scrapers.generic.suggest import draft_site, stable_name
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.page.pipeline import SeenPage, process_saved
 
 SEED = json.loads((ROOT / "scrapers/demo/data/seed.json").read_text(encoding="utf-8"))
 FEVAL = ROOT.parent / "shared" / "data" / "fundus-eval" / "dev"

@@ -16,10 +16,10 @@ from faultserver import FaultServer
 from localserver import LocalServer, redirect, text
 from scrapers.config.sitefiles import generic_site
 from scrapers.config.sitespec import SiteSpec
-from scrapers.errors import PageError
-from scrapers.net.scope import Refused, UrlPolicy, address_problem
+from scrapers.errors import PageError, Refused
+from scrapers.net.scope import UrlPolicy, address_problem
 from scrapers.output.record import Record
-from scrapers.pipeline.page import PagePipeline, PipelineOptions
+from scrapers.page.pipeline import PagePipeline, PipelineOptions
 
 HTML = "text/html; charset=utf-8"
 MAPPED = {

@@ -29,7 +29,7 @@ from scrapers.extract.recipe import extract
 from scrapers.generic import body as mainbody
 from scrapers.generic import headline
 from scrapers.output.record import Record
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.page.pipeline import SeenPage, process_saved
 
 URL = "https://www.example.com/world/storm-hits-the-coast"
 GENERIC = generic_site()
@@ -298,7 +298,7 @@ def test_what_still_fails_inside_extraction_is_a_content_error(
 BIG = """
 import json, resource, sys, time
 from scrapers.config.sitefiles import generic_site
-from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.page.pipeline import SeenPage, process_saved
 html = "<html><body><h1>Storm hits the coast</h1><p>" + "word " * 10_000_000 + "</p></body></html>"
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()

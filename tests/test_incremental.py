@@ -19,11 +19,12 @@ from localserver import LocalServer, run_async, text
 from scrapers.config.jobspec import JobSpec, Start
 from scrapers.config.sitefiles import generic_site
 from scrapers.demo.server import DemoServer
+from scrapers.errors import StateError
+from scrapers.job.discover import Discoverer
+from scrapers.job.scope import job_policy
+from scrapers.net.client import fetcher
 from scrapers.output.resume import carry_over
-from scrapers.output.state import StateError, StateStore, state_path
-from scrapers.pipeline.discover import Discoverer
-from scrapers.pipeline.fetch import fetcher
-from scrapers.pipeline.scope_of_job import job_policy
+from scrapers.output.state import StateStore, state_path
 from test_jobs import ROOT, read, run_cli, storyline, summary_of, wait_for_lines, write_job
 
 SCRAPED_AT = "2026-03-27T10:00:00Z"

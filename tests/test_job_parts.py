@@ -14,13 +14,12 @@ from scrapers.config.jobspec import load_job
 from scrapers.config.sitefiles import generic_site
 from scrapers.config.sitespec import BlockedSpec
 from scrapers.config.urls import canonicalize
-from scrapers.config.yamlfile import ConfigFileError
 from scrapers.dom.parse import parse_html
-from scrapers.errors import PageError
+from scrapers.errors import ConfigFileError, PageError
+from scrapers.job.discover import parse_feed, parse_sitemap, robots_sitemaps
 from scrapers.output.resume import prepare_resume
-from scrapers.pipeline.challenge import challenge_reason
-from scrapers.pipeline.discover import parse_feed, parse_sitemap, robots_sitemaps
-from scrapers.pipeline.page import SeenPage, judge_and_extract, parse_retry_after
+from scrapers.page.challenge import challenge_reason
+from scrapers.page.pipeline import SeenPage, judge_and_extract, parse_retry_after
 
 
 def test_canonicalize_drops_tracking_and_fragments_keeps_meaningful_params() -> None:
@@ -167,9 +166,9 @@ def test_sitemap_recursion_keeps_a_visited_set_and_the_job_s_limits() -> None:
     from typing import Any
 
     from scrapers.config.jobspec import JobSpec
+    from scrapers.job.discover import Discoverer
+    from scrapers.net.client import fetcher
     from scrapers.net.scope import UrlPolicy
-    from scrapers.pipeline.discover import Discoverer
-    from scrapers.pipeline.fetch import fetcher
 
     hits: Counter[str] = Counter()
 

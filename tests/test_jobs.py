@@ -330,7 +330,7 @@ def test_a_redirect_loop_is_known_at_its_first_return(
     Chromium's twenty hops: with pages competing for sockets and CPU those took seconds, the whole
     page budget on a loaded machine (the fault job then saw `timeout`)."""
     from scrapers.config.sitefiles import SiteRegistry
-    from scrapers.pipeline.page import PagePipeline
+    from scrapers.page.pipeline import PagePipeline
 
     site = SiteRegistry.from_dir(SITES).get("fault-test")
     url = faults.url("loop", "first-return")

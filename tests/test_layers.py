@@ -1,6 +1,7 @@
 """The package's layers hold: imports only go down, modules and functions stay small.
 
-cli -> api, scale -> pipeline -> extract -> generic, browser -> dom, output, net -> config, errors, demo
+cli -> api, scale -> job, recordings -> page -> extract -> generic, browser -> dom, output, net
+-> config, errors, version, demo
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scrapers"
 # Higher numbers may import lower ones (and their own layer), never the other way round.
 LAYERS = {
     "errors": 0,
+    "version": 0,
     "config": 0,
     "demo": 0,
     "dom": 1,
@@ -21,14 +23,16 @@ LAYERS = {
     "generic": 2,
     "browser": 2,
     "extract": 3,
-    "pipeline": 4,
-    "api": 5,  # the Python API: the command line may build on it, never the other way round
-    "scale": 5,  # distributed runs (arq workers on Redis), on the pipeline; only the command line uses it
-    "cli": 6,
+    "page": 4,  # one URL (or saved page) -> one record
+    "job": 5,  # discovery, the page workers, the summary: a run of many pages
+    "recordings": 5,  # record a page, replay it offline
+    "api": 6,  # the Python API: the command line may build on it, never the other way round
+    "scale": 6,  # distributed runs (arq workers on Redis), on the job; only the command line uses it
+    "cli": 7,
 }
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-SMALL_FUNCTION_LAYERS = ("pipeline", "extract", "scale")
+SMALL_FUNCTION_LAYERS = ("page", "job", "recordings", "extract", "scale")
 
 
 def _modules() -> list[Path]:
@@ -36,7 +40,7 @@ def _modules() -> list[Path]:
 
 
 def _layer(module: str) -> str | None:
-    """'scrapers.pipeline.page' -> 'pipeline'; the package root (its version) -> None."""
+    """'scrapers.page.pipeline' -> 'page'; the package root itself -> None."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "scrapers" else None
 
@@ -95,7 +99,53 @@ def test_pipeline_and_extraction_functions_are_small() -> None:
 
 def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     """The walker itself: a config module importing the pipeline is caught."""
-    tree = ast.parse("from scrapers.pipeline.page import PagePipeline\nimport scrapers.cli.main\n")
+    tree = ast.parse("from scrapers.page.pipeline import PagePipeline\nimport scrapers.cli.main\n")
     targets = [_layer(m) for _, m in _imports(tree)]
-    assert targets == ["pipeline", "cli"]
+    assert targets == ["page", "cli"]
     assert all(LAYERS[t] > LAYERS["config"] for t in targets if t)
+
+
+MAX_FOLDER_MODULES = 12
+
+
+def test_no_folder_holds_more_than_twelve_modules() -> None:
+    """A folder is one concern a reader can name; past a dozen modules it is two."""
+    crowded = []
+    for folder in sorted(p for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()):
+        modules = [p for p in folder.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+        if len(modules) > MAX_FOLDER_MODULES:
+            crowded.append(f"{folder.name}/: {len(modules)} modules")
+    assert crowded == []
+
+
+def test_no_module_imports_the_package_face() -> None:
+    """`scrapers/__init__.py` is the public API; modules inside import from where names live."""
+    found = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "scrapers" and node.level == 0:
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert found == []
+
+
+def test_every_exception_class_derives_from_the_one_base() -> None:
+    """One exception tree (scrapers/errors.py): every exception class Storyline defines is a
+    StorylineError, and is defined in errors.py."""
+    import importlib
+    import inspect
+
+    from scrapers.errors import StorylineError
+
+    strays = []
+    for path in _modules():
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__main__":
+            continue
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        module = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != name or not issubclass(cls, BaseException):
+                continue
+            if not issubclass(cls, StorylineError) or name != "scrapers.errors":
+                strays.append(f"{name}.{cls_name}")
+    assert strays == []

@@ -20,18 +20,17 @@ import pytest
 from conftest import ROOT, BrowserSession
 from scrapers.cli.main import main
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import OFFLINE, RecordingError, find_recordings
-from scrapers.pipeline.reference import (
+from scrapers.errors import RecordingError, SourceChanged, SourceMissing
+from scrapers.page.pipeline import PagePipeline
+from scrapers.recordings.recording import OFFLINE, find_recordings
+from scrapers.recordings.reference import (
     Reference,
-    SourceChanged,
-    SourceMissing,
     find_references,
     record_reference,
     replay_chromium,
     replay_static,
 )
-from scrapers.pipeline.saved import SavedPage
+from scrapers.recordings.saved import SavedPage
 
 RECORDINGS = ROOT / "recordings"
 SHARED = ROOT.parent / "shared" / "data"

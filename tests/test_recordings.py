@@ -23,8 +23,8 @@ from scrapers.browser.har import HarArchive, normalize_url
 from scrapers.config.sitefiles import SiteRegistry, parse_site_text
 from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.server import DemoServer
-from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
-from scrapers.pipeline.recording import (
+from scrapers.page.pipeline import PagePipeline, SeenPage, process_saved
+from scrapers.recordings.recording import (
     OFFLINE,
     Recording,
     comparable,
@@ -299,7 +299,7 @@ def test_record_a_saved_page_at_its_real_url_then_replay_it(
     """`record --html`: the saved file answers for its URL, its folder for its assets; everything
     else is refused (no server listens at that address: a request that got out would fail)."""
     from faultserver import article
-    from scrapers.pipeline.saved import SavedPage
+    from scrapers.recordings.saved import SavedPage
 
     saved = tmp_path / "saved"
     saved.mkdir()

@@ -16,9 +16,9 @@ from localserver import (
     text,
 )
 from scrapers.errors import PageError
+from scrapers.net.client import ROBOTS_MAX_BYTES
 from scrapers.net.scope import UrlPolicy
-from scrapers.pipeline.fetch import ROBOTS_MAX_BYTES
-from scrapers.pipeline.policies import RobotsPolicy, origin_of, product_token
+from scrapers.page.policies import RobotsPolicy, origin_of, product_token
 
 UA = "Storyline/0.1 (news scraper; +https://otherbot.example/about)"
 RULES = """\

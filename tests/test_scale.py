@@ -25,8 +25,8 @@ from scrapers.config.jobspec import JobSpec, Start
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.demo.requestlog import pages_in_flight
 from scrapers.demo.server import DemoServer
-from scrapers.pipeline.policies import RobotsAnswer
-from scrapers.pipeline.runner import JobRunner
+from scrapers.job.workers import JobRunner
+from scrapers.page.policies import RobotsAnswer
 from scrapers.scale.connection import connect
 from scrapers.scale.driver import RemoteRunner
 from scrapers.scale.limiter import RedisGate

@@ -32,8 +32,8 @@ from scrapers.browser.har import (
     scrub_log,
 )
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import OFFLINE, find_recordings, record_page, replay, scrub_recording
+from scrapers.page.pipeline import PagePipeline
+from scrapers.recordings.recording import OFFLINE, find_recordings, record_page, replay, scrub_recording
 
 RECORDINGS = ROOT / "recordings"
 CLOCK = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)

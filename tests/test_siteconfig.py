@@ -10,7 +10,8 @@ import pytest
 from scrapers.cli.main import main
 from scrapers.config.fieldspec import ValueType
 from scrapers.config.renderspec import ClickAction, ScrollAction, WaitForAction
-from scrapers.config.sitefiles import SiteFileError, SiteRegistry, load_site_file, parse_site_text
+from scrapers.config.sitefiles import SiteRegistry, load_site_file, parse_site_text
+from scrapers.errors import ConfigFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +91,7 @@ def test_a_host_port_domain_claims_that_port_only() -> None:
     assert SiteRegistry([local]).choose("http://127.0.0.1:8000/a").site == "generic"
     assert SiteRegistry([local]).choose("http://sub.127.0.0.1:8765/a").site == "generic"
     for bad in ('"127.0.0.1:99999"', '"127.0.0.1:http"', '"a:b:1"'):
-        with pytest.raises(SiteFileError, match="must be a host name, or HOST:PORT"):
+        with pytest.raises(ConfigFileError, match="must be a host name, or HOST:PORT"):
             parse_site_text(text.format(name="bad", domains=bad), "b.yaml")
 
 
@@ -323,7 +324,7 @@ def test_bad_site_file_gives_one_line_with_file_and_line(
     tmp_path: Path, text: str, line: int, words: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(SiteFileError) as info:
+    with pytest.raises(ConfigFileError) as info:
         load_site_file(path)
     message = str(info.value)
     assert "\n" not in message, f"expected one line, got:\n{message}"
@@ -355,7 +356,7 @@ def test_check_reports_every_problem_in_a_file(tmp_path: Path) -> None:
           headlin: h1
         """,
     )
-    with pytest.raises(SiteFileError) as info:
+    with pytest.raises(ConfigFileError) as info:
         load_site_file(bad)
     lines = str(info.value).splitlines()
     assert [ln.split(":")[1] for ln in lines] == ["4", "6"]
@@ -381,7 +382,7 @@ def test_two_files_for_one_name_or_one_domain_are_problems(
     (tmp_path / "a.yaml").write_text(site("alpha", "news.example, other.example"), encoding="utf-8")
     (tmp_path / "b.yaml").write_text(site("beta", "sport.example, news.example"), encoding="utf-8")
     (tmp_path / "c.yaml").write_text(site("alpha", "third.example"), encoding="utf-8")
-    with pytest.raises(SiteFileError) as raised:
+    with pytest.raises(ConfigFileError) as raised:
         SiteRegistry.from_dir(tmp_path)
     got = sorted(str(p) for p in raised.value.problems)
     assert got == [

@@ -17,7 +17,7 @@ from playwright.async_api import Page, Request, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.config.renderspec import ClickAction, RenderSpec, ScrollAction, WaitAction, WaitForAction
-from scrapers.errors import PageError
+from scrapers.errors import NotReady, PageError
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,6 @@ _SCROLL_JS = """(toBottom) => {
   if (toBottom) { window.scrollTo(0, doc.scrollHeight); } else { window.scrollBy(0, window.innerHeight); }
   return [window.scrollY + window.innerHeight >= doc.scrollHeight - 2, doc.scrollHeight];
 }"""
-
-
-class _NotReady(Exception):
-    """A wait or required click that did not happen in time: the page is returned as it is."""
 
 
 def since(start: float | None) -> int:
@@ -159,8 +155,8 @@ async def _get_ready(page: Page, cfg: RenderSpec, start: float) -> str | None:
             try:
                 await _wait_for(page, cfg.wait_for, "attached", _remaining_ms(start, cfg, cfg.timeout_ms))
             except PlaywrightTimeout:
-                raise _NotReady(f"render.wait_for {cfg.wait_for!r} never appeared") from None
-    except _NotReady as exc:
+                raise NotReady(f"render.wait_for {cfg.wait_for!r} never appeared") from None
+    except NotReady as exc:
         return str(exc)
     return None
 
@@ -238,7 +234,7 @@ async def _act(page: Page, action: object, cfg: RenderSpec, start: float) -> Non
             await _wait_for(page, action.wait_for, action.state, _remaining_ms(start, cfg, action.timeout_ms))
         except PlaywrightTimeout:
             if not action.optional:
-                raise _NotReady(f"wait_for {action.wait_for!r} never appeared") from None
+                raise NotReady(f"wait_for {action.wait_for!r} never appeared") from None
     elif isinstance(action, WaitAction):
         await asyncio.sleep(min(action.wait_ms, _remaining_ms(start, cfg, action.wait_ms)) / 1000)
 
@@ -251,7 +247,7 @@ async def _click(page: Page, action: ClickAction, cfg: RenderSpec, start: float)
             await page.locator(action.click).first.click(timeout=_remaining_ms(start, cfg, action.timeout_ms))
         except PlaywrightTimeout:
             if n == 0 and not action.optional:
-                raise _NotReady(f"required click on {action.click!r} found nothing to click") from None
+                raise NotReady(f"required click on {action.click!r} found nothing to click") from None
             break  # a repeated click ends when its button is gone
         if action.times > 1:
             await asyncio.sleep(action.delay_ms / 1000)

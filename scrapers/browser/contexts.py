@@ -29,7 +29,8 @@ from playwright.async_api import BrowserContext, Page, ProxySettings
 from scrapers.browser.guard import AddressBook, Guard
 from scrapers.browser.routing import close_popups, close_quietly
 from scrapers.config.renderspec import RenderSpec
-from scrapers.net.scope import Refused, registrable_domain
+from scrapers.errors import Refused
+from scrapers.net.scope import registrable_domain
 
 PAGE_MAX_USES = 100  # pages a tab renders before a fresh tab: bounds what a page's scripts leak
 CONTEXT_MAX_PAGES = 1000  # pages a shared context serves before a fresh one takes new pages

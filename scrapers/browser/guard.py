@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from scrapers.net.scope import Refused, UrlPolicy, host_port
+from scrapers.errors import Refused
+from scrapers.net.scope import UrlPolicy, host_port
 
 HEAD_LIMIT = 64 * 1024  # request and response heads; Chromium's own limit is lower
 HEAD_TIMEOUT_S = 30

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
+from scrapers.errors import HarError
 from scrapers.output.atomic import write_atomic
 
 # Hop-by-hop or encoding headers: the stored body is already decoded.
@@ -45,10 +46,6 @@ SECRET_REQUEST_HEADERS = frozenset(
 SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 _URL_HEADERS = frozenset({"referer", "location", "content-location"})
 _HAR_MEMBER = "har.har"
-
-
-class HarError(Exception):
-    """A HAR file that cannot be read."""
 
 
 @dataclass(frozen=True)

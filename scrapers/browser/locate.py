@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from scrapers.errors import BrowserNotFoundError
+
 ENV_VAR = "STORYLINE_CHROMIUM"
 SYSTEM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SYSTEM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -29,10 +31,6 @@ QUIET_ARGS = (
     # WebRTC may send UDP around the guard proxy (docs/security.md): only proxied traffic.
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
-
-
-class BrowserNotFoundError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from scrapers.browser.guard import REFUSED_HEADER, AddressBook
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
 from scrapers.browser.routing import close_quietly, install_blocking
 from scrapers.config.renderspec import RenderSpec
-from scrapers.errors import ErrorKind, PageError
-from scrapers.net.scope import Refused, UrlPolicy
+from scrapers.errors import ErrorKind, PageError, Refused
+from scrapers.net.scope import UrlPolicy
 
 Prepare = Callable[[BrowserContext], Awaitable[None]]
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.dom.decode import decode_html, lookup_encoding
+from scrapers.errors import UsageError
 
 # Exit statuses, documented in the README and `storyline --help`.
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -26,10 +27,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_CONFIG, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
-
-
-class UsageError(ValueError):
-    """Arguments that do not make sense together: exit status 2 with one line."""
 
 
 def registry(args: argparse.Namespace) -> SiteRegistry:

@@ -11,8 +11,8 @@ from scrapers.cli.common import FORMATTER, SubParsers, add_headed, positive_int,
 from scrapers.cli.run import execute, exit_status
 from scrapers.config.jobspec import JobSpec, Politeness, Start
 from scrapers.demo.server import DemoServer
+from scrapers.job.run import summary_path
 from scrapers.output.record import Record
-from scrapers.pipeline.job import summary_path
 
 
 def add_parser(sub: SubParsers) -> None:

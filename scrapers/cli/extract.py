@@ -13,16 +13,15 @@ from scrapers.cli.common import (
     EXIT_OK,
     FORMATTER,
     SubParsers,
-    UsageError,
     check_encoding,
     http_url,
     read_html,
     registry,
 )
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.errors import PageError
-from scrapers.pipeline.page import SeenPage, process_saved
-from scrapers.pipeline.records import error_record, now_utc
+from scrapers.errors import PageError, UsageError
+from scrapers.page.pipeline import SeenPage, process_saved
+from scrapers.page.record_builders import error_record, now_utc
 
 
 def add_parser(sub: SubParsers) -> None:

@@ -11,13 +11,11 @@ from types import ModuleType
 
 from playwright.async_api import Error as PlaywrightError
 
-from scrapers import __version__
-from scrapers.browser.locate import BrowserNotFoundError
 from scrapers.cli import check, demo, extract, record, replay, run, scrape, suggest, worker
-from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, Parser, UsageError
-from scrapers.config.sitefiles import SiteFileError, UnknownSiteError  # SiteFileError: job files too
+from scrapers.cli.common import EXIT_CONFIG, EXIT_INTERRUPTED, FORMATTER, Parser
+from scrapers.errors import ConfigError, ConfigFileError, RecordingError, StorylineError
 from scrapers.output import logs
-from scrapers.output.state import StateError
+from scrapers.version import __version__
 
 COMMANDS: tuple[ModuleType, ...] = (extract, scrape, check, run, worker, demo, record, replay, suggest)
 _FMT = FORMATTER
@@ -60,25 +58,30 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def exit_status(exc: BaseException) -> tuple[int, str] | None:
+    """The one place errors become exit statuses: (status, what to print on stderr), or None for
+    an exception that is a bug (let it show its traceback)."""
+    if isinstance(exc, ConfigFileError):  # already one `FILE:LINE:COL: ...` line per problem
+        return EXIT_CONFIG, str(exc)
+    if isinstance(exc, ConfigError | RecordingError):
+        return EXIT_CONFIG, f"error: {exc}"
+    if isinstance(exc, PlaywrightError):  # the browser would not start; pages already done are written
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return EXIT_CONFIG, f"error: the browser failed: {first} (check with: python -m scrapers.browser)"
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "\ninterrupted: records written so far are complete lines"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure(args.verbose, json=None if args.log_format is None else args.log_format == "json")
     try:
         code: int = args._handlers[args.command](args)
         return code
-    except SiteFileError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_CONFIG
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except (UnknownSiteError, BrowserNotFoundError, StateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except PlaywrightError as exc:  # the browser would not start; pages already done are written
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"error: the browser failed: {first} (check with: python -m scrapers.browser)", file=sys.stderr)
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
-        print("\ninterrupted: records written so far are complete lines", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (StorylineError, PlaywrightError, KeyboardInterrupt) as exc:
+        mapped = exit_status(exc)
+        if mapped is None:
+            raise
+        print(mapped[1], file=sys.stderr)
+        return mapped[0]

@@ -20,17 +20,11 @@ from scrapers.cli.common import (
 )
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitespec import SiteSpec
-from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import (
-    OFFLINE,
-    RECORDINGS_DIR,
-    SAFE_NAME,
-    RecordingError,
-    record_page,
-    recording_name,
-)
-from scrapers.pipeline.reference import CHROMIUM_FILE, Reference, record_chromium, record_reference
-from scrapers.pipeline.saved import SavedPage
+from scrapers.errors import RecordingError
+from scrapers.page.pipeline import PagePipeline
+from scrapers.recordings.recording import OFFLINE, RECORDINGS_DIR, SAFE_NAME, record_page, recording_name
+from scrapers.recordings.reference import CHROMIUM_FILE, Reference, record_chromium, record_reference
+from scrapers.recordings.saved import SavedPage
 
 
 def add_parser(sub: SubParsers) -> None:

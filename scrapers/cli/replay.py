@@ -12,20 +12,18 @@ from scrapers.browser.renderer import Renderer
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitespec import SiteSpec
-from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.recording import (
+from scrapers.errors import SourceChanged, SourceMissing
+from scrapers.page.pipeline import PagePipeline
+from scrapers.recordings.recording import (
     OFFLINE,
     RECORDINGS_DIR,
     Recording,
-    RecordingError,
     find_recordings,
     replay,
     update_expected,
 )
-from scrapers.pipeline.reference import (
+from scrapers.recordings.reference import (
     Reference,
-    SourceChanged,
-    SourceMissing,
     find_references,
     replay_chromium,
     replay_static,
@@ -68,12 +66,8 @@ def add_parser(sub: SubParsers) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     where = args.paths or [RECORDINGS_DIR]
-    try:
-        recordings = find_recordings(where)
-        references = find_references(where)
-    except RecordingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+    recordings = find_recordings(where)  # a RecordingError is a usage problem: exit 2 (cli/main.py)
+    references = find_references(where)
     if not recordings and not references:
         print(f"error: no recordings under {', '.join(map(str, where))}", file=sys.stderr)
         return EXIT_CONFIG

@@ -23,7 +23,6 @@ from scrapers.cli.common import (
     EXIT_OK,
     FORMATTER,
     SubParsers,
-    UsageError,
     add_headed,
     http_url,
     positive_int,
@@ -33,9 +32,10 @@ from scrapers.cli.common import (
 from scrapers.cli.console import Progress, quiet_driver_loss
 from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.errors import UsageError
+from scrapers.job.run import Backend, JobResult, run_job, summary_path
+from scrapers.job.stats import DEFAULT_INTERVAL_S
 from scrapers.output.state import state_path
-from scrapers.pipeline.job import Backend, JobResult, run_job, summary_path
-from scrapers.pipeline.stats import DEFAULT_INTERVAL_S
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -281,17 +281,14 @@ async def _backend(
         yield None
         return
     try:
-        from scrapers.scale.connection import RedisUnreachable, queue_name
+        from scrapers.scale.connection import queue_name
         from scrapers.scale.driver import remote_backend
     except ImportError as exc:
         raise UsageError(f"--redis needs the 'scale' extra: pip install 'storyline[scale]' ({exc})") from None
     async with contextlib.AsyncExitStack() as stack:
-        try:
-            backend = await stack.enter_async_context(
-                remote_backend(redis, job, resume=resume, queue=queue_name(queue))
-            )
-        except RedisUnreachable as exc:
-            raise UsageError(str(exc)) from None
+        backend = await stack.enter_async_context(  # RedisUnreachable: exit 2 (cli/main.py)
+            remote_backend(redis, job, resume=resume, queue=queue_name(queue))
+        )
         yield backend
 
 

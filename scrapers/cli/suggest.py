@@ -13,7 +13,7 @@ from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitefiles import default_selectors_dir, generic_site, parse_site_text, site_id_problem
 from scrapers.generic.suggest import draft_site
 from scrapers.output.atomic import write_atomic
-from scrapers.pipeline.page import PagePipeline, PipelineOptions, SeenPage, process_saved
+from scrapers.page.pipeline import PagePipeline, PipelineOptions, SeenPage, process_saved
 
 
 def add_parser(sub: SubParsers) -> None:

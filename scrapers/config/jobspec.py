@@ -8,9 +8,10 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 
-from scrapers import __version__
 from scrapers.config.urls import DEFAULT_DROP
-from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model
+from scrapers.config.yamlfile import parse_model
+from scrapers.errors import ConfigFileError, Problem
+from scrapers.version import __version__
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 

@@ -15,16 +15,12 @@ import structlog
 from scrapers.config.fieldspec import _SITE_ID
 from scrapers.config.renderspec import ACTION_KEYS
 from scrapers.config.sitespec import SiteSpec
-from scrapers.config.yamlfile import ConfigFileError, Problem, parse_model, position
+from scrapers.config.yamlfile import parse_model, position
+from scrapers.errors import ConfigFileError, Problem, UnknownSiteError
 
-# A site file's problems are config-file problems; the old name stays for readers of the API.
-SiteFileError = ConfigFileError
 __all__ = [
-    "Problem",
     "SiteCheck",
-    "SiteFileError",
     "SiteRegistry",
-    "UnknownSiteError",
     "check_site_files",
     "clashes",
     "load_site_file",
@@ -33,10 +29,6 @@ __all__ = [
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 log = structlog.get_logger("storyline.sites")
-
-
-class UnknownSiteError(LookupError):
-    pass
 
 
 def parse_site_text(text: str, path: str) -> SiteSpec:
@@ -48,7 +40,7 @@ def load_site_file(path: Path) -> SiteSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SiteFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
+        raise ConfigFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
     return parse_site_text(text, str(path))
 
 
@@ -135,7 +127,7 @@ def check_site_files(paths: Iterable[Path]) -> SiteCheck:
     for f in check.files:
         try:
             check.loaded.append((f, load_site_file(f)))
-        except SiteFileError as exc:
+        except ConfigFileError as exc:
             check.problems.extend(exc.problems)
     check.problems += clashes(check.loaded)
     return check
@@ -162,7 +154,7 @@ class SiteRegistry:
             seen.add(directory.resolve())
             if not directory.is_dir():
                 problem = "not a folder of site files (hint: check --selectors / $STORYLINE_SELECTORS)"
-                raise SiteFileError([Problem(str(directory), 1, 1, "", problem)])
+                raise ConfigFileError([Problem(str(directory), 1, 1, "", problem)])
             registry = registry.overlaid(cls.from_dir(directory), str(directory))
         return registry
 
@@ -185,12 +177,12 @@ class SiteRegistry:
 
     @classmethod
     def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
-        """Load every site file of one folder (default: the library); raises SiteFileError with
+        """Load every site file of one folder (default: the library); raises ConfigFileError with
         every broken file's problems."""
         directory = directory or library_dir()
         check = check_site_files([directory]) if directory.is_dir() else SiteCheck()
         if check.problems:
-            raise SiteFileError(check.problems)
+            raise ConfigFileError(check.problems)
         return cls(site for _, site in check.loaded)
 
     @property

@@ -34,7 +34,7 @@ from scrapers.config.fieldspec import (
     check_regex,
 )
 from scrapers.config.renderspec import ListingSpec, RenderSpec
-from scrapers.config.yamlfile import LocatedError
+from scrapers.errors import LocatedError
 
 
 class LeadImageSpec(BaseModel):

@@ -10,11 +10,14 @@ import difflib
 import re
 import typing
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
+from scrapers.errors import ConfigFileError as ConfigFileError  # re-exported: raised here
+from scrapers.errors import LocatedError as LocatedError
+from scrapers.errors import Problem as Problem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,43 +29,6 @@ MAX_CHARS = 1_000_000
 MAX_DEPTH = 50  # nested mappings and sequences
 MAX_VALUES = 250_000  # values in the document with its aliases expanded ("billion laughs")
 MAX_PROBLEMS = 50  # reported of one file
-
-
-class LocatedError(ValueError):
-    """A validation error that knows where below the validated value it belongs."""
-
-    def __init__(self, message: str, sub_loc: tuple[int | str, ...]) -> None:
-        super().__init__(message)
-        self.sub_loc = sub_loc
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    column: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f" {self.field}:" if self.field else ""
-        return _one_line(f"{self.path}:{self.line}:{self.column}:{where} {self.message}")
-
-
-_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
-
-
-def _one_line(text: str) -> str:
-    """`text` with the characters that would break it into lines escaped (a key may hold them)."""
-    return text.translate(_LINE_BREAKS)
-
-
-class ConfigFileError(Exception):
-    """One or more problems in one config file; str() is one line per problem."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 class _Loader(yaml.SafeLoader):

@@ -20,25 +20,15 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import urlsplit
 
-RefusalKind = Literal["offsite", "blocked_address"]
+from scrapers.errors import Refused
+
 Resolver = Callable[[str, int], list[str]]  # (host, port) -> IP addresses; raises OSError
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class Refused(Exception):
-    """A URL the policy does not allow; `kind` is the record's error kind."""
-
-    def __init__(self, kind: RefusalKind, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.kind: RefusalKind = kind
-        self.url = url
-        self.reason = reason
 
 
 def system_resolver(host: str, port: int) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from scrapers.errors import StateError
 from scrapers.output.logs import get_logger
 
 log = get_logger("storyline.state")
@@ -29,10 +30,6 @@ CREATE TABLE IF NOT EXISTS pages (
     scraped_at TEXT NOT NULL
 )
 """
-
-
-class StateError(Exception):
-    """The state file cannot be opened or is not a Storyline state store."""
 
 
 @dataclass(frozen=True)

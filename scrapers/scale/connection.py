@@ -18,15 +18,13 @@ from redis.exceptions import BusyLoadingError, RedisError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from scrapers.errors import RedisUnreachable
+
 REDIS_ENV = "STORYLINE_REDIS"  # the default of --redis, for the driver and the workers
 QUEUE_ENV = "STORYLINE_QUEUE"
 DEFAULT_QUEUE = "storyline:queue"
 # A lost connection is retried with backoff (50 ms doubling to 1 s) this many times: ~40 s.
 RECONNECT_TRIES = 45
-
-
-class RedisUnreachable(Exception):
-    """Redis cannot be reached (or the URL is wrong): one line for the user."""
 
 
 def redis_url(given: str | None) -> str | None:

@@ -2,7 +2,7 @@
 with the job runner replaced by `RemoteRunner`, which queues the pages and collects their records.
 
 Discovery, the output file, `--resume`, the state store and the summary are `run_job`'s
-(scrapers/pipeline/job.py): the records are the same lines a local run writes. The runner:
+(scrapers/job/run.py): the records are the same lines a local run writes. The runner:
 
 1. publishes the job's description (queue.py) and, unless resuming, empties the job's stream;
 2. reads the records already on the stream (a resumed driver: pages finished while it was away);
@@ -28,12 +28,12 @@ from arq.constants import job_key_prefix
 
 from scrapers.config.jobspec import JobSpec
 from scrapers.errors import PageError
+from scrapers.job.run import Backend
+from scrapers.job.summary import Summary
+from scrapers.job.workers import JobRunner
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
-from scrapers.pipeline.job import Backend
-from scrapers.pipeline.records import error_record, interrupted_record, now_utc
-from scrapers.pipeline.runner import JobRunner
-from scrapers.pipeline.summary import Summary
+from scrapers.page.record_builders import error_record, interrupted_record, now_utc
 from scrapers.scale.connection import DEFAULT_QUEUE, connect
 from scrapers.scale.limiter import RedisGate
 from scrapers.scale.queue import (

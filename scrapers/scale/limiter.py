@@ -62,7 +62,7 @@ def host_keys(host: str) -> list[str]:
 
 
 class RedisGate:
-    """`DomainGate`'s contract (scrapers/pipeline/policies.py), shared by every process on one Redis."""
+    """`DomainGate`'s contract (scrapers/page/policies.py), shared by every process on one Redis."""
 
     def __init__(self, redis: ArqRedis, lease_s: float = LEASE_S) -> None:
         self.redis = redis

@@ -17,7 +17,7 @@ from typing import cast
 
 from arq.connections import ArqRedis
 
-from scrapers.pipeline.policies import ROBOTS_TIMEOUT_S, RobotsAnswer
+from scrapers.page.policies import ROBOTS_TIMEOUT_S, RobotsAnswer
 from scrapers.scale.queue import job_key
 
 LOCK_S = ROBOTS_TIMEOUT_S * 6  # robots.txt is read within ROBOTS_TIMEOUT_S per request, 5 redirects

@@ -29,11 +29,11 @@ from redis.exceptions import RedisError
 from scrapers.browser.renderer import Renderer
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import PageError
+from scrapers.job.run import pipeline_options
+from scrapers.job.scope import job_policy
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.job import pipeline_options
-from scrapers.pipeline.page import PagePipeline, PageResult
-from scrapers.pipeline.records import error_record, now_utc
-from scrapers.pipeline.scope_of_job import job_policy
+from scrapers.page.pipeline import PagePipeline, PageResult
+from scrapers.page.record_builders import error_record, now_utc
 from scrapers.scale.connection import DEFAULT_QUEUE, dump_job, load_job, settings
 from scrapers.scale.limiter import RedisGate
 from scrapers.scale.queue import PAGE_FUNCTION, Finished, JobContext, load_context, publish_record

@@ -38,19 +38,18 @@ from typing import Any, Literal
 from playwright.async_api import BrowserContext
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from scrapers import __version__
 from scrapers.browser.har import SECRET_PARAMS, redact_url
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
+from scrapers.errors import RecordingError, SourceChanged, SourceMissing
 from scrapers.output.atomic import fsync_dir, usual_mode
 from scrapers.output.record import Record
-from scrapers.pipeline.compare import Diff, compare
-from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
-from scrapers.pipeline.recording import (
+from scrapers.page.pipeline import PagePipeline, SeenPage, process_saved
+from scrapers.recordings.compare import Diff, compare
+from scrapers.recordings.recording import (
     EXPECTED_FILE,
     META_FILE,
     SAFE_NAME,
-    RecordingError,
     comparable,
     dump_json,
     is_reference,
@@ -58,20 +57,13 @@ from scrapers.pipeline.recording import (
     read_expected,
     recording_folders,
 )
-from scrapers.pipeline.saved import SavedPage
+from scrapers.recordings.saved import SavedPage
+from scrapers.version import __version__
 
 # What a browser's answer has and a file has not: never compared between the two strengths.
 TRANSPORT = frozenset({"http_status", "blocked_requests"})
 CHROMIUM_FILE = "expected.chromium.json"
 Mode = Literal["static", "chromium"]
-
-
-class SourceMissing(RecordingError):
-    """The page a reference recording names is not there (the shared data is absent)."""
-
-
-class SourceChanged(RecordingError):
-    """The page a reference recording names is not the page it was recorded from."""
 
 
 class Source(BaseModel):

@@ -32,14 +32,14 @@ from scrapers.config.jobspec import DEFAULT_MIN_DELAY_MS, DEFAULT_USER_AGENT
 from scrapers.config.renderspec import RenderSpec
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
-from scrapers.errors import ErrorKind, PageError
+from scrapers.errors import ErrorKind, PageError, Refused
 from scrapers.extract.recipe import Extraction, extract
-from scrapers.net.scope import Refused, UrlPolicy
+from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
-from scrapers.pipeline.challenge import at_first_sight, challenge_reason
-from scrapers.pipeline.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
-from scrapers.pipeline.records import error_record, interrupted_record, now_utc, story_record, unexpected
+from scrapers.page.challenge import at_first_sight, challenge_reason
+from scrapers.page.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
+from scrapers.page.record_builders import error_record, interrupted_record, now_utc, story_record, unexpected
 
 log = get_logger("storyline.page")
 

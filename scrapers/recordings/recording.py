@@ -36,17 +36,18 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, Route, WebSocketRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from scrapers import __version__
 from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
+from scrapers.errors import RecordingError
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
-from scrapers.pipeline.compare import Diff
-from scrapers.pipeline.compare import compare as compare  # re-exported: callers import it from here
-from scrapers.pipeline.page import PagePipeline, PipelineOptions
+from scrapers.page.pipeline import PagePipeline, PipelineOptions
+from scrapers.recordings.compare import Diff
+from scrapers.recordings.compare import compare as compare  # re-exported: callers import it from here
+from scrapers.version import __version__
 
 RECORDINGS_DIR = Path("recordings")  # where `record` writes and `replay` looks by default
 HAR_FILE, DOM_FILE, EXPECTED_FILE, META_FILE = "page.har.zip", "dom.html", "expected.json", "meta.json"
@@ -55,10 +56,6 @@ DEFAULT_TIMEZONE, DEFAULT_LOCALE = "UTC", "en-US"
 VOLATILE = frozenset({"fetched_at", "timings_ms"})
 # A recording's folder name (`record --name`): one path segment, never "." or "..", never hidden.
 SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*")
-
-
-class RecordingError(Exception):
-    """A recording folder that cannot be used."""
 
 
 class Meta(BaseModel):

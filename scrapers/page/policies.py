@@ -23,10 +23,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from scrapers.errors import PageError
+from scrapers.errors import FetchError, PageError
+from scrapers.net.client import ROBOTS_MAX_BYTES, fetch_bytes
 from scrapers.net.scope import DEFAULT_PORTS, UrlPolicy, host_port
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.fetch import ROBOTS_MAX_BYTES, FetchError, fetch_bytes
 
 log = get_logger("storyline.policies")
 

@@ -17,6 +17,12 @@ from typing import Any
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.job.discover import Discoverer, Discovery, IsKnown
+from scrapers.job.scope import job_policy
+from scrapers.job.stats import DEFAULT_INTERVAL_S, stats_logged
+from scrapers.job.summary import Summary
+from scrapers.job.workers import JobRunner
+from scrapers.net.client import fetcher
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
@@ -24,15 +30,9 @@ from scrapers.output.record import Record
 from scrapers.output.resume import ResumeState, carry_over, prepare_resume
 from scrapers.output.sink import NdjsonSink, NullSink, output_sink
 from scrapers.output.state import StateStore
-from scrapers.pipeline.discover import Discoverer, Discovery, IsKnown
-from scrapers.pipeline.fetch import fetcher
-from scrapers.pipeline.page import PagePipeline, PipelineOptions
-from scrapers.pipeline.policies import Gate, RobotsCache
-from scrapers.pipeline.records import now_utc
-from scrapers.pipeline.runner import JobRunner
-from scrapers.pipeline.scope_of_job import job_policy
-from scrapers.pipeline.stats import DEFAULT_INTERVAL_S, stats_logged
-from scrapers.pipeline.summary import Summary
+from scrapers.page.pipeline import PagePipeline, PipelineOptions
+from scrapers.page.policies import Gate, RobotsCache
+from scrapers.page.record_builders import now_utc
 
 log = get_logger("storyline.run")
 

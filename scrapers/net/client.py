@@ -32,8 +32,9 @@ import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
-from scrapers.net.scope import Refused, UrlPolicy
-from scrapers.pipeline.fetch_body import READ_CHUNK, Body, FetchError, FetchErrorKind
+from scrapers.errors import FetchError, FetchErrorKind, Refused
+from scrapers.net.body import READ_CHUNK, Body
+from scrapers.net.scope import UrlPolicy
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",

@@ -21,16 +21,16 @@ from scrapers.config.urls import canonicalize
 from scrapers.dom.parse import parse_html
 from scrapers.dom.select import select
 from scrapers.dom.values import to_url
-from scrapers.errors import PageError
-from scrapers.net.scope import Refused, UrlPolicy
+from scrapers.errors import FetchError, PageError, Refused
+from scrapers.job.feeds import Entry as Entry  # re-exported: discovery's readers, as before
+from scrapers.job.feeds import parse_feed as parse_feed
+from scrapers.job.feeds import parse_sitemap as parse_sitemap
+from scrapers.job.feeds import resolve_link, shorten
+from scrapers.job.feeds import robots_sitemaps as robots_sitemaps
+from scrapers.job.scope import job_policy
+from scrapers.net.client import Fetcher
+from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.feeds import Entry as Entry  # re-exported: discovery's readers, as before
-from scrapers.pipeline.feeds import parse_feed as parse_feed
-from scrapers.pipeline.feeds import parse_sitemap as parse_sitemap
-from scrapers.pipeline.feeds import resolve_link, shorten
-from scrapers.pipeline.feeds import robots_sitemaps as robots_sitemaps
-from scrapers.pipeline.fetch import Fetcher, FetchError
-from scrapers.pipeline.scope_of_job import job_policy
 
 log = get_logger("storyline.discover")
 

@@ -4,34 +4,11 @@ after decompression, at most one gzip layer undone; `FetchError`, what every fai
 from __future__ import annotations
 
 import zlib
-from typing import Literal
 
-from scrapers.net.scope import Refused
+from scrapers.errors import FetchError
 
 READ_CHUNK = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
-
-FetchErrorKind = Literal[
-    "offsite", "blocked_address", "http", "redirects", "too_large", "deadline", "encoding", "network"
-]
-
-
-class FetchError(Exception):
-    """Why a URL could not be read. `kind` keeps a policy refusal's kind (`offsite`,
-    `blocked_address`); `status` is the HTTP status of an `http` error."""
-
-    def __init__(
-        self, url: str, message: str, status: int | None = None, kind: FetchErrorKind = "network"
-    ) -> None:
-        super().__init__(f"{url}: {message}")
-        self.url = url
-        self.message = message
-        self.status = status
-        self.kind: FetchErrorKind = kind
-
-    @classmethod
-    def refused(cls, exc: Refused) -> FetchError:
-        return cls(exc.url, f"refused: {exc.reason}", kind=exc.kind)
 
 
 def size_text(n: int) -> str:

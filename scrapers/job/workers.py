@@ -15,12 +15,12 @@ from typing import Any
 
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.config.sitespec import SiteSpec
+from scrapers.job.summary import Summary
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.sink import NdjsonSink
-from scrapers.pipeline.page import PagePipeline
-from scrapers.pipeline.records import interrupted_record
-from scrapers.pipeline.summary import Summary
+from scrapers.page.pipeline import PagePipeline
+from scrapers.page.record_builders import interrupted_record
 
 log = get_logger("storyline.run")
 

@@ -11,8 +11,8 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 
+from scrapers.job.summary import Summary
 from scrapers.output.logs import get_logger
-from scrapers.pipeline.summary import Summary
 
 log = get_logger("storyline.stats")
 
