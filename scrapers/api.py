@@ -16,12 +16,13 @@ import functools
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import ParamSpec
 from urllib.parse import urlsplit
 
 import structlog
 
-from scrapers.config.jobspec import JobSpec, load_job
+from scrapers.config.jobspec import JobSpec, adhoc_job, load_job
+from scrapers.config.settings import NO_OVERRIDES, Overrides
 from scrapers.config.sitefiles import (
     SiteRegistry,
     check_site_files,
@@ -147,7 +148,14 @@ def _quiet_logs() -> None:
 
 
 def _records(
-    job: JobSpec, sites: Sites, out: StrPath | None, *, resume: bool, grace: float, headed: bool
+    job: JobSpec,
+    sites: Sites,
+    out: StrPath | None,
+    *,
+    resume: bool,
+    grace: float,
+    headed: bool,
+    overrides: Overrides = NO_OVERRIDES,
 ) -> AsyncGenerator[Record, None]:
     """Check what can be checked now, at the call, then the run's records as they come."""
     registry = _registry(sites)
@@ -156,11 +164,17 @@ def _records(
     if resume and out is None:
         raise ValueError("resume=True continues an output file: give out=")
     _quiet_logs()
-    return _stream(job, registry, Path(out) if out is not None else None, resume, grace, headed)
+    return _stream(job, registry, Path(out) if out is not None else None, resume, grace, headed, overrides)
 
 
 async def _stream(
-    job: JobSpec, registry: SiteRegistry, out: Path | None, resume: bool, grace: float, headed: bool
+    job: JobSpec,
+    registry: SiteRegistry,
+    out: Path | None,
+    resume: bool,
+    grace: float,
+    headed: bool,
+    overrides: Overrides,
 ) -> AsyncGenerator[Record, None]:
     """Records of `run_job` as they come. The run is a task; when the consumer stops reading
     (aclose, break, cancel) it is stopped as Ctrl-C would stop it, and awaited: pages in flight
@@ -179,6 +193,7 @@ async def _stream(
             write=out is not None,
             handle_signals=False,  # SIGINT is the program's; only its main thread could take it
             stop=stop,
+            overrides=overrides,
         )
     )
     task.add_done_callback(lambda _: queue.put_nowait(None))  # after its last record
@@ -214,30 +229,26 @@ def scrape(
     writes the records as NDJSON with a summary beside it, as the command line does. The other
     options are the job file's (docs/jobs.md); None keeps its default. Bad URLs and values
     raise ValueError here, at the call."""
-    job = _adhoc_job(
-        [urls] if isinstance(urls, str) else list(urls),
+    given = [urls] if isinstance(urls, str) else list(urls)
+    for url in given:
+        _http_url(url)
+    job = adhoc_job(
+        "scrape",
+        given,
         site=site,
-        politeness={
-            "concurrency": concurrency,
-            "obey_robots": obey_robots,
-            "min_delay_ms": min_delay_ms,
-            "user_agent": user_agent,
-            "contact": contact,
-        },
-        scope={"allow_hosts": list(allow_hosts), "allow_private": allow_private},
+        concurrency=concurrency,
+        allow_hosts=list(allow_hosts),
+        allow_private=allow_private,
+    )
+    settings = Overrides(
+        obey_robots=obey_robots,
+        min_delay_ms=min_delay_ms,
+        user_agent=user_agent,
+        contact=contact,
         page_budget_ms=page_budget_ms,
     )
     # Returned, not re-yielded: a wrapping generator's aclose would not reach this one's.
-    return _records(job, sites, out, resume=False, grace=grace, headed=headed)
-
-
-def _adhoc_job(urls: list[str], **spec: Any) -> JobSpec:
-    """The job `storyline scrape` builds for its URLs; unset (None) options keep the defaults."""
-    for url in urls:
-        _http_url(url)
-    spec["politeness"] = {k: v for k, v in spec["politeness"].items() if v is not None}
-    fields = {k: v for k, v in spec.items() if v is not None}
-    return JobSpec.model_validate({"name": "scrape", "start": {"urls": urls}, **fields})
+    return _records(job, sites, out, resume=False, grace=grace, headed=headed, overrides=settings)
 
 
 def run(

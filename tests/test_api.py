@@ -204,16 +204,16 @@ def test_job_options_and_files_reach_run_job(monkeypatch: pytest.MonkeyPatch, tm
     seen: list[Any] = []
 
     async def run_job(job: Any, out: Any, registry: Any, **kw: Any) -> None:
-        seen.append((job, out, kw["resume"]))
+        seen.append((job, out, kw["resume"], kw.get("overrides")))
 
     monkeypatch.setattr(api, "run_job", run_job)
     assert (
         scrapers.scrape_sync("https://a.example/x", concurrency=2, obey_robots=False, out=tmp_path / "o")
         == []
     )
-    job, out, _ = seen[-1]
+    job, out, _, overrides = seen[-1]
     assert job.start.urls == ["https://a.example/x"] and out == tmp_path / "o"
-    assert job.politeness.concurrency == 2 and not job.politeness.obey_robots
+    assert job.politeness.concurrency == 2 and overrides.obey_robots is False
     (tmp_path / "job.yaml").write_text("name: j\nstart:\n  feeds: ['https://a.example/rss']\n")
     scrapers.run_sync(tmp_path / "job.yaml", out=tmp_path / "o", resume=True)
     assert seen[-1][0].name == "j" and seen[-1][2] is True

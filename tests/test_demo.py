@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import BrowserSession
 from scrapers.config.renderspec import ClickAction, RenderSpec
+from scrapers.config.settings import Overrides
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.config.sitespec import SiteSpec
 from scrapers.demo.content import SEED_SLUG
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.browser
 
 def scrape_one(session: BrowserSession, url: str, site: SiteSpec, attempts: int | None = None) -> Record:
     """One URL through the page pipeline, as every command runs it."""
-    pipeline = PagePipeline(session.renderer, PipelineOptions(attempts=attempts))
+    pipeline = PagePipeline(session.renderer, PipelineOptions(overrides=Overrides(attempts=attempts)))
     return session.run(pipeline.run(url, site)).record
 
 
@@ -132,7 +133,7 @@ def test_required_action_that_never_succeeds_is_a_timeout_within_budget(
 def _render_twice(session: BrowserSession, url: str, cfg: RenderSpec) -> list[str]:
     """Scrape `url` twice in a row with one renderer, one attempt each; "ok" or each failure's message."""
     site = REGISTRY.get("demo-news").model_copy(update={"render": cfg})
-    pipeline = PagePipeline(session.renderer, PipelineOptions(attempts=1))
+    pipeline = PagePipeline(session.renderer, PipelineOptions(overrides=Overrides(attempts=1)))
     out = []
     for _ in range(2):
         rec = session.run(pipeline.run(url, site)).record

@@ -19,6 +19,7 @@ from localserver import LocalServer, drip, run_async, stub_resolver, text
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec
+from scrapers.config.settings import resolve_page_settings
 from scrapers.config.sitefiles import SiteRegistry, generic_site
 from scrapers.config.sitespec import SiteSpec
 from scrapers.job.discover import MAX_PROBLEMS_PER_REASON, Discoverer, Discovery
@@ -49,7 +50,7 @@ def discover(
     policy = job_policy(job, registry, **({"resolver": resolver} if resolver else {}))
     site_for = (lambda u: registry.choose(u, job.site)) if registry else (lambda u: generic_site())
     found = Discoverer(
-        job, site_for, fetcher(policy, job.politeness.agent), render, stop, policy=policy
+        job, site_for, fetcher(policy, resolve_page_settings(None, job).agent), render, stop, policy=policy
     ).run()
     return run_async(found)
 
@@ -96,7 +97,8 @@ def test_a_feed_with_malformed_entries_still_yields_its_good_ones(server: LocalS
         f"https://elsewhere.example/news/a (in {feed}): refused: elsewhere.example is outside the "
         "job's scope (hint: add it to allow_hosts)",
     ]
-    assert server.agents == [job.politeness.agent] and "ops@example.org" in job.politeness.agent
+    agent = resolve_page_settings(None, job).agent
+    assert server.agents == [agent] and "ops@example.org" in agent
 
 
 def test_a_flood_of_refused_entries_is_counted_not_listed(server: LocalServer) -> None:

@@ -14,6 +14,7 @@ import pytest
 from conftest import BrowserSession
 from faultserver import FaultServer
 from localserver import LocalServer, redirect, text
+from scrapers.config.settings import Overrides
 from scrapers.config.sitefiles import generic_site
 from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import PageError, Refused
@@ -156,7 +157,9 @@ def _site(wait_for: str | None = None) -> SiteSpec:
 
 def _scrape(session: BrowserSession, servers: TwoServers, urls: list[str], site: SiteSpec) -> list[Record]:
     policy = UrlPolicy.for_job([servers.url("/")], resolver=stub_resolver)
-    options = PipelineOptions(obey_robots=False, attempts=1, min_delay_ms=0, policy=policy)
+    options = PipelineOptions(
+        overrides=Overrides(obey_robots=False, attempts=1, min_delay_ms=0), policy=policy
+    )
     pipeline = PagePipeline(session.renderer, options)
     return [session.run(pipeline.run(url, site)).record for url in urls]
 
@@ -210,7 +213,9 @@ def test_urls_outside_the_scope_are_never_loaded(
 @pytest.mark.browser
 def test_listing_pages_obey_robots_txt(browser_session: BrowserSession) -> None:
     with FaultServer() as faults:
-        pipeline = PagePipeline(browser_session.renderer, PipelineOptions(min_delay_ms=0))
+        pipeline = PagePipeline(
+            browser_session.renderer, PipelineOptions(overrides=Overrides(min_delay_ms=0))
+        )
         site = _site()
         with pytest.raises(PageError) as refused:
             browser_session.run(pipeline.render_judged(f"{faults.base_url}/private/list", site.render, site))

@@ -1,6 +1,6 @@
 """Distributed runs (scrapers/scale/, docs/scaling.md) on a real redis-server.
 
-The fast tests drive the Redis pieces without a browser; the heavy one runs a 600-URL job on
+The fast tests drive the Redis pieces without a browser; the heavy one runs a 240-URL job on
 three `storyline worker` processes against the demo site, killing a worker and the driver."""
 
 from __future__ import annotations
@@ -235,10 +235,10 @@ def test_unreachable_redis_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert len(lines) == 1 and "does not answer" in lines[0], done.stderr
 
 
-# The heavy one: 600 pages, three workers, a worker SIGKILLed and restarted, the driver SIGKILLed
+# The heavy one: 240 pages, three workers, a worker SIGKILLed and restarted, the driver SIGKILLed
 # and resumed, the demo server's own log checked for the per-domain limit across all of it.
 
-PAGES = 600
+PAGES = 240
 LIMIT = 3  # demo-light's fetch.max_concurrent; 3 workers x 2 pages each want 6 at once
 
 
@@ -289,9 +289,9 @@ def test_three_workers_a_killed_worker_and_a_killed_driver_lose_and_double_nothi
         try:
             workers = [worker(i) for i in range(3)]
             driver = start("driver1", "run", str(job), "--redis", redis_server.url)
-            _wait_for(out, 100, driver)
+            _wait_for(out, 40, driver)
             workers[0].send_signal(signal.SIGKILL)  # mid-job: its pages in flight are lost with it
-            _wait_for(out, 300, driver)
+            _wait_for(out, 120, driver)
             driver.send_signal(signal.SIGKILL)  # the workers go on; their records wait on the stream
             driver.wait(10)
             workers.append(worker(3))  # the killed worker, restarted

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scrapers.cli.common import FORMATTER, SubParsers, add_headed, positive_int, registry
 from scrapers.cli.run import execute, exit_status
-from scrapers.config.jobspec import JobSpec, Politeness, Start
+from scrapers.config.jobspec import adhoc_job
 from scrapers.demo.server import DemoServer
 from scrapers.job.run import summary_path
 from scrapers.output.record import Record
@@ -37,11 +37,8 @@ def handle(args: argparse.Namespace) -> int:
             f"demo site running at {server.base_url}/; discovering articles from its home page…",
             file=sys.stderr,
         )
-        job = JobSpec(
-            name="demo",
-            site="demo-news",
-            start=Start(listings=[server.base_url + "/"]),
-            politeness=Politeness(concurrency=args.concurrency),
+        job = adhoc_job(
+            "demo", listings=[server.base_url + "/"], site="demo-news", concurrency=args.concurrency
         )
         result = execute(job, args.out, sites, headed=args.headed)
         seed_url = server.article_urls()[0]

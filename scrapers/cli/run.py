@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from scrapers.cli.common import (
-    EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -30,7 +29,8 @@ from scrapers.cli.common import (
     seconds,
 )
 from scrapers.cli.console import Progress, quiet_driver_loss
-from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
+from scrapers.config.jobspec import JobSpec, Scope, adhoc_job, load_job
+from scrapers.config.settings import NO_OVERRIDES, Overrides
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import UsageError
 from scrapers.job.run import Backend, JobResult, run_job, summary_path
@@ -120,7 +120,7 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--min-delay-ms",
         type=int,
-        help="pause between page starts on one host (default 1000; a site file's fetch.min_delay_ms wins)",
+        help="pause between page starts on one host (default: the job's, else the site file's, else 1000)",
     )
     p.add_argument(
         "--allow-host",
@@ -148,36 +148,43 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     add_headed(p)
 
 
-def apply_options(job: JobSpec, args: argparse.Namespace) -> JobSpec:
-    """The job with the command line's overrides."""
-    politeness: dict[str, Any] = {}
-    if args.concurrency:
-        politeness["concurrency"] = args.concurrency
-    if args.no_robots:
-        politeness["obey_robots"] = False
-    if args.user_agent:
-        politeness["user_agent"] = args.user_agent
-    if args.contact:
-        politeness["contact"] = args.contact
-    if args.min_delay_ms is not None:
-        politeness["min_delay_ms"] = args.min_delay_ms
-    scope = {
-        "allow_hosts": [*job.scope.allow_hosts, *args.allow_host],
-        "allow_private": job.scope.allow_private or args.allow_private,
-    }
+def overrides(args: argparse.Namespace) -> Overrides:
+    """What the command line says about every page; the settings are merged with the job's and
+    the site file's in one place (config/settings.py)."""
     try:
-        update: dict[str, Any] = {
-            "politeness": Politeness.model_validate({**job.politeness.model_dump(), **politeness}),
-            "scope": Scope.model_validate(scope),
-        }
+        return Overrides(
+            obey_robots=False if args.no_robots else None,
+            user_agent=args.user_agent or None,
+            contact=args.contact or None,
+            min_delay_ms=args.min_delay_ms,
+            page_budget_ms=args.page_budget_ms,
+        )
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(x) for x in problem["loc"])
-        raise UsageError(f"--{where.replace('_', '-')}: {problem['msg']}") from None
+        raise _usage(exc) from None
+
+
+def _usage(exc: ValidationError) -> UsageError:
+    problem = exc.errors()[0]
+    where = str(problem["loc"][-1]) if problem["loc"] else "option"
+    return UsageError(f"--{where.replace('_', '-')}: {problem['msg']}")
+
+
+def apply_options(job: JobSpec, args: argparse.Namespace) -> JobSpec:
+    """The job with the command line's job-wide options (site, concurrency, scope)."""
+    update: dict[str, Any] = {}
+    try:
+        if args.concurrency:
+            update["politeness"] = job.politeness.model_copy(update={"concurrency": args.concurrency})
+        update["scope"] = Scope.model_validate(
+            {
+                "allow_hosts": [*job.scope.allow_hosts, *args.allow_host],
+                "allow_private": job.scope.allow_private or args.allow_private,
+            }
+        )
+    except ValidationError as exc:
+        raise _usage(exc) from None
     if args.site:
         update["site"] = args.site
-    if args.page_budget_ms:
-        update["page_budget_ms"] = args.page_budget_ms
     return job.model_copy(update=update)
 
 
@@ -212,7 +219,7 @@ def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
         if not urls:
             raise UsageError("nothing to scrape: give a job file, --url or --urls-file (see --help)")
         # Ad-hoc URLs are scraped as asked, every time: no state store unless --state names one.
-        job = JobSpec(name="run", start=Start(urls=urls), state=State(incremental=False))
+        job = adhoc_job("run", urls)
     job = apply_options(job, args)
     out: Path | None
     if args.out is not None:
@@ -229,6 +236,7 @@ def execute(
     job: JobSpec,
     out: Path | None,
     sites: SiteRegistry,
+    settings: Overrides = NO_OVERRIDES,
     *,
     resume: bool = False,
     force: bool = False,
@@ -264,6 +272,7 @@ def execute(
                 full=full,
                 stats_every_s=stats_every_s,
                 backend=backend,
+                overrides=settings,
             )
 
     try:
@@ -311,25 +320,32 @@ def report_line(result: JobResult, out: Path | None) -> str:
     return f"{report['pages']} pages in {report['wall_s']}s ({counts}){wrote}"
 
 
-def handle(args: argparse.Namespace) -> int:
-    try:
-        job, out = _job_from_args(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+def run_and_report(job: JobSpec, out: Path | None, args: argparse.Namespace, **more: Any) -> int:
+    """`run` and `scrape`: the job with the shared options, its one-line report, the exit status."""
     result = execute(
         job,
         out,
         registry(args),
-        resume=args.resume,
-        force=args.force,
+        overrides(args),
         grace_s=args.grace,
         headed=args.headed,
-        state=args.state,
-        full=args.full,
         stats_every_s=args.stats_every,
-        redis=args.redis or os.environ.get("STORYLINE_REDIS") or None,
-        queue=args.queue,
+        **more,
     )
     print(report_line(result, out), file=sys.stderr)
     return exit_status(result)
+
+
+def handle(args: argparse.Namespace) -> int:
+    job, out = _job_from_args(args)
+    return run_and_report(
+        job,
+        out,
+        args,
+        resume=args.resume,
+        force=args.force,
+        state=args.state,
+        full=args.full,
+        redis=args.redis or os.environ.get("STORYLINE_REDIS") or None,
+        queue=args.queue,
+    )

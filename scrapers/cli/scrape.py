@@ -4,12 +4,11 @@ defaults and records as `run --url`)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from scrapers.cli.common import FORMATTER, SubParsers, http_url, registry
-from scrapers.cli.run import add_job_options, apply_options, execute, exit_status, report_line
-from scrapers.config.jobspec import JobSpec, Start
+from scrapers.cli.common import FORMATTER, SubParsers, http_url
+from scrapers.cli.run import add_job_options, apply_options, run_and_report
+from scrapers.config.jobspec import adhoc_job
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -30,10 +29,6 @@ def add_parser(sub: SubParsers) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    job = apply_options(JobSpec(name="scrape", start=Start(urls=args.urls)), args)
+    job = apply_options(adhoc_job("scrape", args.urls), args)
     out = None if args.out is None or str(args.out) == "-" else args.out
-    result = execute(
-        job, out, registry(args), grace_s=args.grace, headed=args.headed, stats_every_s=args.stats_every
-    )
-    print(report_line(result, out), file=sys.stderr)
-    return exit_status(result)
+    return run_and_report(job, out, args)

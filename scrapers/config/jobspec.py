@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -69,17 +70,12 @@ class Politeness(BaseModel):
         pattern=r"^[^\s()]+$",
         description="a URL or e-mail address where site owners can reach you; sent in the User-Agent",
     )
-    min_delay_ms: int = PField(
-        DEFAULT_MIN_DELAY_MS,
+    min_delay_ms: int | None = PField(
+        None,
         ge=0,
-        description="pause between page starts on one host (a site file's fetch.min_delay_ms wins; "
-        "a robots.txt Crawl-delay that is longer wins over both)",
+        description="pause between page starts on one host (default: the site file's "
+        "fetch.min_delay_ms, else 1000; a robots.txt Crawl-delay that is longer wins)",
     )
-
-    @property
-    def agent(self) -> str:
-        """The User-Agent for robots.txt, feeds and sitemaps."""
-        return self.user_agent or storyline_agent(self.contact)
 
 
 class Scope(BaseModel):
@@ -145,6 +141,31 @@ class JobSpec(BaseModel):
                 "a job needs at least one start point (hint: add start.urls, listings, feeds, sitemaps)"
             )
         return self
+
+
+def adhoc_job(
+    name: str,
+    urls: Sequence[str] = (),
+    *,
+    listings: Sequence[str] = (),
+    site: str | None = None,
+    concurrency: int | None = None,
+    allow_hosts: Sequence[str] = (),
+    allow_private: bool = False,
+) -> JobSpec:
+    """The job of URLs given on the command line or to the API (not a job file), the one way every
+    command builds it: scraped as asked, every time (no state store); None keeps a default.
+    Bad values raise pydantic's ValidationError."""
+    return JobSpec.model_validate(
+        {
+            "name": name,
+            "site": site,
+            "start": {"urls": list(urls), "listings": list(listings)},
+            "politeness": {} if concurrency is None else {"concurrency": concurrency},
+            "scope": {"allow_hosts": list(allow_hosts), "allow_private": allow_private},
+            "state": {"incremental": False},
+        }
+    )
 
 
 def load_job(path: Path) -> JobSpec:

@@ -145,7 +145,10 @@ class FetchSpec(BaseModel):
     attempts: int = PField(3, ge=1, le=20, description="tries per page for retryable failures")
     max_concurrent: int = PField(2, ge=1, le=64, description="pages of this site rendered at once")
     min_delay_ms: int | None = PField(
-        None, ge=0, description="pause between page starts on one domain (default: the job's, 1000 ms)"
+        None,
+        ge=0,
+        description="pause between page starts on one domain (default 1000; a job's or the command "
+        "line's min_delay_ms wins)",
     )
     blocked: BlockedSpec = PField(default_factory=BlockedSpec)
 

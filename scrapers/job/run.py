@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapers.browser.renderer import Renderer
 from scrapers.config.jobspec import JobSpec
+from scrapers.config.settings import NO_OVERRIDES, Overrides
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.job.discover import Discoverer, Discovery, IsKnown
 from scrapers.job.scope import job_policy
@@ -66,20 +67,6 @@ class Backend:
 
 def summary_path(out: Path) -> Path:
     return out.with_name(out.stem + ".summary.json")
-
-
-def pipeline_options(job: JobSpec, policy: UrlPolicy | None = None) -> PipelineOptions:
-    polite = job.politeness
-    return PipelineOptions(
-        policy=policy,
-        obey_robots=polite.obey_robots,
-        user_agent=polite.agent,
-        page_budget_ms=job.page_budget_ms,
-        # The job's User-Agent if it names one, else Chromium's own plus the Storyline token
-        # (a site file's render.user_agent wins over both).
-        browser_user_agent=polite.user_agent,
-        min_delay_ms=polite.min_delay_ms,
-    )
 
 
 @contextlib.contextmanager
@@ -167,6 +154,7 @@ async def run_job(
     stats_every_s: float = DEFAULT_INTERVAL_S,
     stop: asyncio.Event | None = None,
     backend: Backend | None = None,
+    overrides: Overrides = NO_OVERRIDES,
 ) -> JobResult:
     """Run the job; records go to `out` (None: standard output) and the summary beside it.
 
@@ -174,7 +162,8 @@ async def run_job(
     continues it. `write=False`: records reach only `on_record`; `handle_signals=False` leaves
     SIGINT/SIGTERM to the caller (a library's), who may set `stop` instead. `state`: the job's store
     (output/state.py): known pages are skipped unless `full`; it learns the run once OUT is safe.
-    `backend`: the pages are scraped elsewhere (see Backend)."""
+    `backend`: the pages are scraped elsewhere (see Backend). `overrides`: the command line's
+    settings for every page (config/settings.py)."""
     started_at, t0 = now_utc(), time.monotonic()
     sink = output_sink(out, resume=resume, force=force) if write else NullSink()
     resumed = _resume_state(sink.path) if resume and sink.path is not None else None
@@ -182,9 +171,8 @@ async def run_job(
     with StateStore(state) if state is not None else contextlib.nullcontext() as store:
         async with _browser(job, headed, backend) as renderer:
             policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
-            pipeline = PagePipeline(
-                renderer, pipeline_options(job, policy), on_attempt=summary.attempt, **_shared(backend)
-            )
+            options = PipelineOptions(job, overrides, policy)
+            pipeline = PagePipeline(renderer, options, on_attempt=summary.attempt, **_shared(backend))
             with sink:
                 runner = (backend.runner if backend else JobRunner)(
                     registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, pages, summary
@@ -289,7 +277,7 @@ async def _discover(
     discovery = await Discoverer(
         job,
         lambda u: registry.choose(u, job.site),
-        fetcher(policy, job.politeness.agent),
+        fetcher(policy, pipeline.options.settings(None).agent),
         pipeline.render_judged,
         runner.stopping,
         policy=policy,

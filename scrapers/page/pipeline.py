@@ -28,8 +28,9 @@ from parsel import Selector
 
 from scrapers.browser.guard import AddressBook
 from scrapers.browser.renderer import OPEN_PAGE_TIMEOUT_S, Prepare, RenderedPage, Renderer
-from scrapers.config.jobspec import DEFAULT_MIN_DELAY_MS, DEFAULT_USER_AGENT
+from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec
+from scrapers.config.settings import NO_OVERRIDES, Overrides, PageSettings, resolve_page_settings
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
 from scrapers.errors import ErrorKind, PageError, Refused
@@ -46,18 +47,18 @@ log = get_logger("storyline.page")
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """How pages are fetched; the defaults are the documented ones (docs/jobs.md)."""
+    """The job around the pages: its file and the command line's overrides, from which each page's
+    settings are resolved (`settings`), and where pages may go."""
 
-    obey_robots: bool = True
-    user_agent: str = DEFAULT_USER_AGENT  # for robots.txt (and feeds, sitemaps in discovery)
-    page_budget_ms: int | None = None  # default: the site file's render.timeout_ms
-    browser_user_agent: str | None = None  # for pages whose site file sets none (default: the
-    # browser's own User-Agent followed by `user_agent`, the Storyline token)
-    attempts: int | None = None  # default: the site file's fetch.attempts
-    min_delay_ms: int = DEFAULT_MIN_DELAY_MS  # per host, for sites whose file sets no fetch.min_delay_ms
+    job: JobSpec | None = None
+    overrides: Overrides = NO_OVERRIDES
     # Where pages may go (docs/security.md); None: each page's own origin is trusted, the rest
     # of the web must be public, and no host is offsite.
     policy: UrlPolicy | None = None
+
+    def settings(self, site: SiteSpec | None) -> PageSettings:
+        """The page's settings (None: those of every page, robots and the agent)."""
+        return resolve_page_settings(site, self.job, self.overrides)
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,9 @@ class PagePipeline:
         self.options = options or PipelineOptions()
         self.stopping = stopping or asyncio.Event()
         self._on_attempt = on_attempt or (lambda ms: None)
-        opts = self.options
+        every = self.options.settings(None)
         self._robots = (
-            RobotsPolicy(opts.user_agent, opts.policy, cache=robots_cache) if opts.obey_robots else None
+            RobotsPolicy(every.agent, self.options.policy, cache=robots_cache) if every.obey_robots else None
         )
         self._gate: Gate = gate or DomainGate()
         self._policy = self.options.policy or UrlPolicy()
@@ -216,15 +217,17 @@ class PagePipeline:
         attempts = 0
         failures: list[ErrorKind] = []  # kinds of the failed attempts, in order
         html: str | None = None
+        settings = self.options.settings(site)
         try:
-            delay = await self._admit(url, site)
-            retry = RetryPolicy(self.options.attempts or site.fetch.attempts, self.stopping.is_set)
+            delay = await self._admit(url, settings)
+            retry = RetryPolicy(settings.attempts, self.stopping.is_set)
             async for attempt in retry.retrying():
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    async with self._gate.slot(url, site.fetch.max_concurrent, delay):
+                    async with self._gate.slot(url, settings.max_concurrent, delay):
                         try:
-                            rec, html = await self._attempt(url, site, fetched_at, prepare, har_path)
+                            cfg = self._render_spec(site, settings)
+                            rec, html = await self._attempt(url, site, cfg, fetched_at, prepare, har_path)
                         except PageError as exc:
                             failures.append(exc.kind)
                             self._on_attempt(exc.render_ms)
@@ -242,11 +245,10 @@ class PagePipeline:
         total = rec.timings_ms.model_copy(update={"total": int((time.monotonic() - t0) * 1000)})
         return PageResult(rec.model_copy(update={"timings_ms": total}), attempts, html)
 
-    async def _admit(self, url: str, site: SiteSpec) -> float:
+    async def _admit(self, url: str, settings: PageSettings) -> float:
         """Step 1: the URL policy and robots.txt; the delay between page starts on this host."""
         self._in_scope(url)
-        own = site.fetch.min_delay_ms
-        delay = (self.options.min_delay_ms if own is None else own) / 1000
+        delay = settings.min_delay_ms / 1000
         if self._robots is not None:
             delay = max(delay, await self._robots.check(url))
         return delay
@@ -258,14 +260,11 @@ class PagePipeline:
             where = f"redirected to {exc.url}: " if final else ""
             raise PageError(exc.kind, where + exc.reason, final_url=exc.url if final else None) from None
 
-    def _render_spec(self, site: SiteSpec) -> RenderSpec:
-        update: dict[str, Any] = {"timeout_ms": self.options.page_budget_ms or site.render.timeout_ms}
-        if site.render.user_agent is None:
-            # The job's User-Agent, else the browser's own naming Storyline and the job's contact.
-            own = self.renderer.user_agent
-            update["user_agent"] = self.options.browser_user_agent or (
-                f"{own} {self.options.user_agent}" if own else None
-            )
+    def _render_spec(self, site: SiteSpec, settings: PageSettings) -> RenderSpec:
+        # Without a User-Agent of its own, the browser's naming Storyline and the job's contact.
+        own = self.renderer.user_agent
+        agent = settings.user_agent or (f"{own} {settings.agent}" if own else None)
+        update: dict[str, Any] = {"timeout_ms": settings.page_budget_ms, "user_agent": agent}
         return site.render.model_copy(update=update)
 
     async def render(
@@ -286,18 +285,24 @@ class PagePipeline:
 
     async def render_judged(self, url: str, cfg: RenderSpec, site: SiteSpec) -> RenderedPage:
         """Steps 1 to 3 without extraction or retries (listing pages in discovery)."""
-        delay = await self._admit(url, site)
-        async with self._gate.slot(url, site.fetch.max_concurrent, delay):
+        settings = self.options.settings(site)
+        delay = await self._admit(url, settings)
+        async with self._gate.slot(url, settings.max_concurrent, delay):
             page = await self.render(url, cfg)
         seen = SeenPage.rendered(url, page)
         await asyncio.to_thread(lambda: judge(seen, parse_html(page.html), site))
         return page
 
     async def _attempt(
-        self, url: str, site: SiteSpec, fetched_at: str, prepare: Prepare | None, har_path: Path | None
+        self,
+        url: str,
+        site: SiteSpec,
+        cfg: RenderSpec,
+        fetched_at: str,
+        prepare: Prepare | None,
+        har_path: Path | None,
     ) -> tuple[Record, str]:
         """One try. The budget runs from navigation to the finished record."""
-        cfg = self._render_spec(site)
         page = await self.render(url, cfg, prepare, har_path)
         seen = SeenPage.rendered(url, page)
         left_s = max(0.05, (cfg.timeout_ms - page.render_ms) / 1000)

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
+from scrapers.config.settings import Overrides
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.errors import RecordingError
@@ -373,4 +374,6 @@ def update_expected(result: ReplayResult) -> None:
 
 
 # Replay never reaches the network itself: no robots.txt, and one attempt (a HAR does not change).
-OFFLINE = PipelineOptions(obey_robots=False, attempts=1, min_delay_ms=0)  # nothing goes over the network
+OFFLINE = PipelineOptions(
+    overrides=Overrides(obey_robots=False, attempts=1, min_delay_ms=0)
+)  # nothing goes over the network

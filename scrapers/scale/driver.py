@@ -80,7 +80,8 @@ class RemoteRunner(JobRunner):
         self._pending = {u: self._site(u).site for u in urls}
         if not self._r.resume:
             await redis.delete(records_key(name))
-        digest = await publish_context(redis, self._r.job, self.summary.sites.values())
+        sites = self.summary.sites.values()
+        digest = await publish_context(redis, self._r.job, sites, self.pipeline.options.overrides)
         await self._read(0)  # records that arrived while a killed driver was away
         new = await enqueue_pages(redis, name, digest, self._pending)
         log.info("pages queued", pages=len(self._pending), new=new, queued_before=len(self._pending) - new)

@@ -20,6 +20,7 @@ from typing import Any
 from arq.connections import ArqRedis
 
 from scrapers.config.jobspec import JobSpec
+from scrapers.config.settings import NO_OVERRIDES, Overrides
 from scrapers.config.sitespec import SiteSpec
 
 PAGE_FUNCTION = "scrape_page"
@@ -46,19 +47,23 @@ class JobContext:
     job: JobSpec
     sites: Mapping[str, SiteSpec]
     digest: str
+    overrides: Overrides = NO_OVERRIDES  # the driver's command line
 
 
-def _context_json(job: JobSpec, sites: Iterable[SiteSpec]) -> str:
+def _context_json(job: JobSpec, sites: Iterable[SiteSpec], overrides: Overrides) -> str:
     body = {
         "job": job.model_dump(mode="json"),
+        "overrides": overrides.model_dump(mode="json", exclude_none=True),
         "sites": {s.site: s.model_dump(mode="json") for s in sorted(sites, key=lambda s: s.site)},
     }
     return json.dumps(body, sort_keys=True)
 
 
-async def publish_context(redis: ArqRedis, job: JobSpec, sites: Iterable[SiteSpec]) -> str:
+async def publish_context(
+    redis: ArqRedis, job: JobSpec, sites: Iterable[SiteSpec], overrides: Overrides = NO_OVERRIDES
+) -> str:
     """Store the job's description for the workers; returns its digest (each page job names it)."""
-    text = _context_json(job, sites)
+    text = _context_json(job, sites, overrides)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     await redis.set(job_key(job.name, "spec"), json.dumps({"digest": digest, "body": text}))
     return digest
@@ -71,7 +76,8 @@ async def load_context(redis: ArqRedis, job: str) -> JobContext:
     stored = json.loads(raw)
     body = json.loads(stored["body"])
     sites = {name: SiteSpec.model_validate(s) for name, s in body["sites"].items()}
-    return JobContext(JobSpec.model_validate(body["job"]), sites, stored["digest"])
+    overrides = Overrides.model_validate(body.get("overrides", {}))
+    return JobContext(JobSpec.model_validate(body["job"]), sites, stored["digest"], overrides)
 
 
 async def enqueue_pages(redis: ArqRedis, job: str, digest: str, pages: Mapping[str, str]) -> int:

@@ -29,10 +29,9 @@ from redis.exceptions import RedisError
 from scrapers.browser.renderer import Renderer
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import PageError
-from scrapers.job.run import pipeline_options
 from scrapers.job.scope import job_policy
 from scrapers.output.logs import get_logger
-from scrapers.page.pipeline import PagePipeline, PageResult
+from scrapers.page.pipeline import PagePipeline, PageResult, PipelineOptions
 from scrapers.page.record_builders import error_record, now_utc
 from scrapers.scale.connection import DEFAULT_QUEUE, dump_job, load_job, settings
 from scrapers.scale.limiter import RedisGate
@@ -87,7 +86,7 @@ class WorkerState:
             policy = job_policy(ctx.job, SiteRegistry(ctx.sites.values()))
             pipeline = PagePipeline(
                 self.renderer,
-                pipeline_options(ctx.job, policy),
+                PipelineOptions(ctx.job, ctx.overrides, policy),
                 on_attempt=_timed,
                 gate=self.gate,
                 robots_cache=RedisRobots(self.redis, job),
