@@ -23,7 +23,7 @@ from scrapers.job.scope import job_policy
 from scrapers.job.stats import DEFAULT_INTERVAL_S, stats_logged
 from scrapers.job.summary import Summary
 from scrapers.job.workers import JobRunner
-from scrapers.net.client import fetcher
+from scrapers.net.client import HttpClient, fetcher
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.atomic import write_atomic
 from scrapers.output.logs import get_logger
@@ -169,10 +169,12 @@ async def run_job(
     resumed = _resume_state(sink.path) if resume and sink.path is not None else None
     pages, summary = _Pages(list(resumed.pages) if resumed else [], on_record), Summary()
     with StateStore(state) if state is not None else contextlib.nullcontext() as store:
-        async with _browser(job, headed, backend) as renderer:
-            policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
-            options = PipelineOptions(job, overrides, policy)
-            pipeline = PagePipeline(renderer, options, on_attempt=summary.attempt, **_shared(backend))
+        policy = job_policy(job, registry)  # one answer for discovery, robots.txt and the browser
+        options = PipelineOptions(job, overrides, policy)
+        agent = options.settings(None).agent
+        async with _browser(job, headed, backend) as renderer, HttpClient(policy, agent) as http:
+            shared = _shared(backend)
+            pipeline = PagePipeline(renderer, options, on_attempt=summary.attempt, http=http, **shared)
             with sink:
                 runner = (backend.runner if backend else JobRunner)(
                     registry, pipeline, sink, job.politeness.concurrency, job.site, grace_s, pages, summary
@@ -277,7 +279,7 @@ async def _discover(
     discovery = await Discoverer(
         job,
         lambda u: registry.choose(u, job.site),
-        fetcher(policy, pipeline.options.settings(None).agent),
+        fetcher(policy, pipeline.options.settings(None).agent, client=pipeline.http),
         pipeline.render_judged,
         runner.stopping,
         policy=policy,

@@ -1,4 +1,4 @@
-"""The fetcher's body reading and errors (see fetch.py): the response body under a cap counted
+"""The HTTP client's body reading (see client.py): the response body under a cap counted
 after decompression, at most one gzip layer undone; `FetchError`, what every failure becomes."""
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.parse import parse_html
 from scrapers.errors import ErrorKind, PageError, Refused
 from scrapers.extract.recipe import Extraction, extract
+from scrapers.net.client import HttpClient
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
@@ -187,16 +188,21 @@ class PagePipeline:
         on_attempt: Callable[[int], None] | None = None,
         gate: Gate | None = None,
         robots_cache: RobotsCache | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         """`gate` and `robots_cache` are shared with other processes in a distributed run
-        (scrapers/scale/); by default both are this pipeline's own."""
+        (scrapers/scale/); by default both are this pipeline's own. `http`: the job's HTTP client
+        for robots.txt (its policy is the options')."""
         self.renderer = renderer
+        self.http = http
         self.options = options or PipelineOptions()
         self.stopping = stopping or asyncio.Event()
         self._on_attempt = on_attempt or (lambda ms: None)
         every = self.options.settings(None)
         self._robots = (
-            RobotsPolicy(every.agent, self.options.policy, cache=robots_cache) if every.obey_robots else None
+            RobotsPolicy(every.agent, self.options.policy, cache=robots_cache, client=http)
+            if every.obey_robots
+            else None
         )
         self._gate: Gate = gate or DomainGate()
         self._policy = self.options.policy or UrlPolicy()

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -24,7 +24,7 @@ from tenacity import (
 )
 
 from scrapers.errors import FetchError, PageError
-from scrapers.net.client import ROBOTS_MAX_BYTES, fetch_bytes
+from scrapers.net.client import ROBOTS_MAX_BYTES, HttpClient, fetch_bytes
 from scrapers.net.scope import DEFAULT_PORTS, UrlPolicy, host_port
 from scrapers.output.logs import get_logger
 
@@ -110,9 +110,12 @@ class RobotsPolicy:
         *,
         timeout: float = ROBOTS_TIMEOUT_S,
         cache: RobotsCache | None = None,
+        client: HttpClient | None = None,
     ) -> None:
+        """`client`: the job's HTTP client (its policy must be `policy`); else one per read."""
         self.user_agent = user_agent
         self.cache = cache
+        self.client = client
         self.token = product_token(user_agent)
         self.policy = policy if policy is not None else UrlPolicy(allow_private=True)
         self.timeout = timeout
@@ -142,15 +145,11 @@ class RobotsPolicy:
     async def _download(self, origin: str) -> RobotsAnswer:
         url = origin + "/robots.txt"
         try:
-            raw = await fetch_bytes(
-                url,
-                self.user_agent,
-                policy=self.policy,
-                navigation=False,
-                timeout=self.timeout,
-                max_bytes=ROBOTS_MAX_BYTES,
-                truncate=True,
-            )
+            caps: dict[str, Any] = {"timeout": self.timeout, "max_bytes": ROBOTS_MAX_BYTES, "truncate": True}
+            if self.client is not None:
+                raw = await self.client.get(url, navigation=False, **caps)
+            else:
+                raw = await fetch_bytes(url, self.user_agent, policy=self.policy, navigation=False, **caps)
         except FetchError as exc:
             if exc.kind == "redirects" or (exc.kind == "http" and 400 <= (exc.status or 0) < 500):
                 log.info("robots.txt unavailable; allowing all", origin=origin, error=exc.message)
