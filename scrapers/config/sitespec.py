@@ -115,6 +115,11 @@ class WidgetSpec(BaseModel):
     title: Field | None = PField(None, description="the block's visible heading, relative to root")
     items: DomSource = PField(description="one element per teaser, relative to root")
     item: ItemSpec = PField(default_factory=ItemSpec, description="fields of each item")
+    each: bool = PField(
+        False,
+        description="every element root finds is a block of its own, in page order (repeated in-body "
+        "'Read also' boxes, the tabs of a tabbed box); by default only the first is",
+    )
     required: bool = False
 
 
