@@ -22,7 +22,7 @@ from pathlib import Path
 from common import ROOT, machine
 from lockbox import DATA, lockbox
 
-from scrapers.api import extract_file, load_sites
+from scrapers.api import extract_html, load_sites
 
 LABELS = DATA / "widgets" / "dev"
 SCORER = ROOT.parent / "shared" / "tools" / "widget_score.py"
@@ -38,6 +38,17 @@ def label_pages(part: str) -> list[tuple[Path, dict[str, str]]]:
         if part == "all" or (part == "lockbox") == locked:
             out.append((f, {"source": label["source"], "url": label["url"]}))
     return out
+
+
+def _text(path: Path) -> str | bytes:
+    """The page as the labels and bench/site_quality.py read it: UTF-8 when the bytes are (the
+    saved pages are, whatever their <meta charset> says: ElMundo's declares iso-8859-15), else
+    bytes for Storyline's own decoding."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
 
 
 def main() -> int:
@@ -59,7 +70,7 @@ def main() -> int:
         with records.open("w", encoding="utf-8") as out:
             for f, page in pages:
                 (labels / f.name).symlink_to(f)
-                rec = extract_file(DATA / page["source"], page["url"], sites=sites)
+                rec = extract_html(_text(DATA / page["source"]), page["url"], sites=sites)
                 out.write(rec.model_dump_json() + "\n")
         cmd = [sys.executable, str(SCORER), str(labels), str(records), "--data", str(DATA), "--set", "fundus"]
         cmd += ["--worst", str(args.worst)] if args.worst else []
