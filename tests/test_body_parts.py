@@ -152,3 +152,17 @@ def test_check_pages_reads_a_reference_recording(tmp_path: Path, capsys: Capture
     assert main(["check", str(files), "--pages", str(project / "recordings")]) == 0
     out, err = capsys.readouterr()
     assert "tried on 1 page(s): 1 warning(s)" in out and f"on {rec} this fallback" in err
+
+
+def test_overlap_leaves_out_what_the_body_takes_anyway() -> None:
+    """The standfirst and the sub-headings are taken by their own keys: a broad fallback that
+    also matches them loses nothing."""
+    page = PAGE.replace('<div class="body">', '<p class="lead">Lead.</p><div class="body">')
+    url = "https://parts.example/a"
+    without = site("['div.body > p', 'p, div.body h2']")
+    [o] = fallback_overlaps(parse_site_text(without, "parts.yaml"), page, url)
+    assert (o.extra, o.sample) == (2, "Lead.")
+    with_keys = site("['div.body > p', 'p, div.body h2']", "div.body h2").replace(
+        "  headline: h1\n", "  headline: h1\n  summary: p.lead\n"
+    )
+    assert fallback_overlaps(parse_site_text(with_keys, "parts.yaml"), page, url) == []

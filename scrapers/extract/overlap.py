@@ -45,20 +45,23 @@ def _uncovered(taken: list[Any], other: list[Any]) -> list[Any]:
     return [el for el in other if el not in inside and el not in around and element_text(el)]
 
 
-def _check(key: str, spec: Selectors | AllOf, scope: Any) -> list[Overlap]:
-    ways = alternatives(spec)
-    taken: list[Any] = []
-    first = -1
+def _first(ways: list[list[Source]], scope: Any) -> tuple[int, list[Any]]:
+    """The alternative the body takes on this page, and its elements ((-1, []): none, or data)."""
     for i, group in enumerate(ways):
         if group[0].kind in ("jsonld", "meta"):
-            return []  # the body comes from the page's data there, not its elements
-        taken = _roots(scope, group)
-        if taken:
-            first = i
-            break
+            return -1, []  # the body comes from the page's data there, not its elements
+        if taken := _roots(scope, group):
+            return i, taken
+    return -1, []
+
+
+def _check(key: str, spec: Selectors | AllOf, scope: Any, also: list[Any]) -> list[Overlap]:
+    """`also`: elements the body takes anyway (the sub-headings, for paragraphs)."""
+    ways = alternatives(spec)
+    first, taken = _first(ways, scope)
     out = []
     for i in range(first + 1, len(ways)) if first >= 0 else ():
-        if extra := _uncovered(taken, _roots(scope, ways[i])):
+        if extra := _uncovered(taken + also, _roots(scope, ways[i])):
             sample = element_text(extra[0])
             sample = sample if len(sample) <= SNIPPET else sample[: SNIPPET - 1] + "…"
             out.append(Overlap(key, i - 1, len(extra), sample))
@@ -74,5 +77,8 @@ def fallback_overlaps(site: SiteSpec, html: str, url: str) -> list[Overlap]:
     scope, _ = story_scope(site.story, doc)
     if scope is None:
         return []
-    out = _check("paragraphs", body.paragraphs, scope) if body.paragraphs is not None else []
-    return out + (_check("headings", body.headings, scope) if body.headings is not None else [])
+    # Taken anyway: the sub-headings, and the standfirst (never also a body paragraph).
+    taken = [_first(alternatives(s), scope)[1] for s in (body.headings, site.story.summary) if s is not None]
+    also = [el for els in taken for el in els]
+    out = _check("paragraphs", body.paragraphs, scope, also) if body.paragraphs is not None else []
+    return out + (_check("headings", body.headings, scope, []) if body.headings is not None else [])
