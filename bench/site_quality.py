@@ -1,6 +1,6 @@
 """The site library against the references: every site file with pages in ../shared/data.
 
-    python bench/site_quality.py [--per-page] [--json OUT]
+    python bench/site_quality.py [--per-page] [--json OUT] [--part all|dev|lockbox] [--selectors DIR]
 
 For each publisher (its site file chosen by URL, as `scrape` would) and in total:
 - fundus pages: headline exact (after whitespace normalisation), authors (the list), published
@@ -9,6 +9,8 @@ For each publisher (its site file chosen by URL, as `scrape` would) and in total
   widget; the cases in tests/fundus_exceptions.yaml are left out of the field they name (their
   count is printed), since there the reference is wrong or a known gap;
 - fundus-eval dev pages: body ROUGE-LSum F1 against the hand-written reference.
+`--part` keeps the lockbox pages of bench/lockbox.py out (`dev`) or scores only them (`lockbox`);
+`--selectors DIR` scores another folder of site files (an older commit's, for a before/after).
 ROUGE-LSum is computed by ../shared/tools/rouge_score_eval.py's own scoring function (rouge-score
 0.1.2 with NLTK's Punkt; `make bench` installs them).
 """
@@ -28,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from common import ROOT, machine
+from lockbox import DATA, lockbox
 
 sys.path.insert(0, str(ROOT / "tests"))
 import yaml
@@ -120,14 +123,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-page", action="store_true", help="also print each page's ROUGE-LSum F1")
     ap.add_argument("--json", type=Path, help="also write the table here")
+    ap.add_argument("--part", choices=("all", "dev", "lockbox"), default="all", help="see bench/lockbox.py")
+    ap.add_argument("--selectors", type=Path, default=ROOT / "selectors", help="the site files to score")
     args = ap.parse_args()
     if not FUNDUS.is_dir():
         print(f"no data at {FUNDUS}", file=sys.stderr)
         return 2
     scorer = _scorer()
-    registry = SiteRegistry.from_dir(ROOT / "selectors")
+    registry = SiteRegistry.from_dir(args.selectors)
     by_site: dict[str, Tally] = defaultdict(Tally)
-    for page in all_pages():
+    box, part = lockbox(), str(args.part)
+
+    def wanted(path: Path) -> bool:
+        return part == "all" or (path.relative_to(DATA).as_posix() in box) == (part == "lockbox")
+
+    for page in filter(lambda p: wanted(p.html_path), all_pages()):
         site = registry.for_url(page.url)
         if site is None:
             continue
@@ -156,7 +166,7 @@ def main() -> int:
                 if args.per_page:
                     print(f"  {page.name:40} ROUGE-LSum F1 {score * 100:6.2f}")
         _widgets(t, ex)
-    for ep in eval_pages() if FUNDUS_EVAL.is_dir() else []:
+    for ep in filter(lambda p: wanted(p.html_path), eval_pages() if FUNDUS_EVAL.is_dir() else []):
         site = registry.for_url(ep.url)
         if site is None:
             continue

@@ -106,6 +106,20 @@ def test_compare_names_each_differing_field() -> None:
     assert compare(expected, json.loads(json.dumps(expected))) == []
 
 
+def test_compare_sees_a_block_gained_among_blocks_of_one_name() -> None:
+    """A site file's `each: true` gives several blocks one name: each is compared in its turn."""
+    one = {"name": "latest_news", "items": [{"title": "a"}]}
+    two = {"name": "latest_news", "items": [{"title": "b"}]}
+    assert [str(d) for d in compare({"widgets": [one]}, {"widgets": [one, two]})] == [
+        'widgets.latest_news#2: expected (absent), got {"name": "latest_news", "items": [{"title": "b"}]}'
+    ]
+    assert compare({"widgets": [one, two]}, {"widgets": [one, two]}) == []
+    assert [d.path for d in compare({"widgets": [one, two]}, {"widgets": [two, one]})] == [
+        "widgets.latest_news.items[0].title",
+        "widgets.latest_news#2.items[0].title",
+    ]
+
+
 def test_recording_name_from_url() -> None:
     assert recording_name("https://x.test/news/Some_Story.html?x=1") == "some-story"
     assert recording_name("https://x.test/") == "x-test"

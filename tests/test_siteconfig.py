@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scrapers.cli.main import main
-from scrapers.config.fieldspec import ValueType
+from scrapers.config.fieldspec import Selectors, ValueType
 from scrapers.config.renderspec import ClickAction, ScrollAction, WaitForAction
 from scrapers.config.sitefiles import SiteRegistry, load_site_file, parse_site_text
 from scrapers.errors import ConfigFileError
@@ -66,6 +66,7 @@ def test_shorthands_normalise_to_one_shape() -> None:
     assert site.story.published is not None and site.story.published.type == ValueType.datetime
     assert site.story.authors is not None and site.story.authors.many
     assert site.story.body is not None and site.story.body.paragraphs is not None
+    assert isinstance(site.story.body.paragraphs, Selectors)  # a list is fallbacks, not {all: ...}
     assert len(site.story.body.paragraphs.sources()) == 2
     kinds = [type(a) for a in site.render.actions]
     assert kinds == [ClickAction, ScrollAction, WaitForAction]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers import __version__
+from scrapers.version import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("scrapers", "selectors", "setup.py", "pyproject.toml", "README.md")

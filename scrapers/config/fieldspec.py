@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from lxml import etree
 from parsel import css2xpath
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     PrivateAttr,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -250,3 +252,60 @@ class DateField(Field):
 
 class UrlField(Field):
     type: ValueType = ValueType.url
+
+
+class AllOf(BaseModel):
+    """Body parts from several selectors at once: every match of every selector, in document
+    order. Not fallbacks (those stop at the first selector that finds anything): a body of
+    paragraphs *and* bullet lists needs both."""
+
+    model_config = _STRICT
+
+    all: list[DomSource] = PField(
+        min_length=1,
+        description="css/xpath selectors whose matches together are the body parts, in document order",
+    )
+    fallbacks: list[Source] = PField(
+        default_factory=list, description="tried in order when none of 'all' finds anything"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("fallbacks"), list):
+            return {**value, "fallbacks": [_shorthand_source(v) for v in value["fallbacks"]]}
+        return value
+
+    def alternatives(self) -> list[list[Source]]:
+        """The ways to find the parts, in order: the group first, then each fallback alone."""
+        return [list(self.all), *([f] for f in self.fallbacks)]
+
+
+class DomAllOf(AllOf):
+    """`AllOf` whose fallbacks point into the DOM too (sub-headings are elements)."""
+
+    fallbacks: list[DomSource] = PField(  # type: ignore[assignment]
+        default_factory=list, description="tried in order when none of 'all' finds anything"
+    )
+
+
+def alternatives(spec: Selectors | AllOf) -> list[list[Source]]:
+    """Ordered alternatives, each a group of selectors whose matches are taken together."""
+    return spec.alternatives() if isinstance(spec, AllOf) else [[s] for s in spec.sources()]
+
+
+def _parts_tag(value: Any) -> str:
+    grouped = isinstance(value, AllOf) or (isinstance(value, dict) and "all" in value)
+    return "all_of" if grouped else "first_of"
+
+
+BodyParts = Annotated[
+    Annotated[Selectors, Tag("first_of")] | Annotated[AllOf, Tag("all_of")],
+    Discriminator(_parts_tag),
+]
+DomParts = Annotated[
+    Annotated[DomSelectors, Tag("first_of")] | Annotated[DomAllOf, Tag("all_of")],
+    Discriminator(_parts_tag),
+]
+# Tags pydantic puts in error locations where the YAML has no level of its own.
+PARTS_TAGS = ("first_of", "all_of")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from scrapers.config.fieldspec import _SITE_ID
+from scrapers.config.fieldspec import _SITE_ID, PARTS_TAGS
 from scrapers.config.renderspec import ACTION_KEYS
 from scrapers.config.sitespec import SiteSpec
 from scrapers.config.yamlfile import parse_model, position
@@ -33,7 +33,7 @@ log = structlog.get_logger("storyline.sites")
 
 def parse_site_text(text: str, path: str) -> SiteSpec:
     """Parse and validate the text of a site file; `path` is only used in messages."""
-    return parse_model(text, path, SiteSpec, ACTION_KEYS)
+    return parse_model(text, path, SiteSpec, ACTION_KEYS + PARTS_TAGS)
 
 
 def load_site_file(path: Path) -> SiteSpec:

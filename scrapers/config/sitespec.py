@@ -22,13 +22,14 @@ from scrapers.config.fieldspec import (
     _NAME,
     _SITE_ID,
     _STRICT,
+    BodyParts,
     DateField,
+    DomParts,
     DomSelectors,
     DomSource,
     Field,
     ListField,
     RequiredField,
-    Selectors,
     UrlField,
     check_css,
     check_regex,
@@ -48,10 +49,14 @@ class BodySpec(BaseModel):
     """The story body: paragraphs, split into sections at sub-headings."""
 
     model_config = _STRICT
-    paragraphs: Selectors | None = PField(
-        None, description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks"
+    paragraphs: BodyParts | None = PField(
+        None,
+        description="body paragraphs (css/xpath), or a jsonld path whose text is split at line breaks; "
+        "a list is ordered fallbacks, {all: [...]} takes every selector's matches in document order",
     )
-    headings: DomSelectors | None = PField(None, description="sub-headings that start new sections")
+    headings: DomParts | None = PField(
+        None, description="sub-headings that start new sections; {all: [...]} as for paragraphs"
+    )
     split_at_br: bool = PField(
         False,
         description="a matched element holds several paragraphs separated by <br>: split it there "
@@ -110,6 +115,11 @@ class WidgetSpec(BaseModel):
     title: Field | None = PField(None, description="the block's visible heading, relative to root")
     items: DomSource = PField(description="one element per teaser, relative to root")
     item: ItemSpec = PField(default_factory=ItemSpec, description="fields of each item")
+    each: bool = PField(
+        False,
+        description="every element root finds is a block of its own, in page order (repeated in-body "
+        "'Read also' boxes, the tabs of a tabbed box); by default only the first is",
+    )
     required: bool = False
 
 

@@ -187,12 +187,12 @@ def position(text: str, loc: tuple[int | str, ...], *, key: bool = False) -> tup
     return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
 
-def _field_name(loc: Iterable[int | str], tags: tuple[str, ...]) -> str:
+def _field_name(loc: tuple[int | str, ...], tags: tuple[str, ...], root: type[BaseModel]) -> str:
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in tags and out.endswith("]"):
+        elif part in tags and (out.endswith("]") or part not in _allowed_keys(root, loc[:i], tags)):
             continue  # discriminator tag: the YAML has no such level
         else:
             out += f".{part}" if out else str(part)
@@ -326,4 +326,4 @@ def _problem(
     mark_node = key_node if err["type"] == "extra_forbidden" and key_node is not None else node
     mark = mark_node.start_mark if mark_node is not None else None
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return Problem(path, line, col, _field_name(loc, tags), _message(model, err, loc, tags))
+    return Problem(path, line, col, _field_name(loc, tags, model), _message(model, err, loc, tags))

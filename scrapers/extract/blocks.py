@@ -46,12 +46,14 @@ def declared_widgets(site: SiteSpec, doc: PageContext) -> tuple[list[record.Widg
             if w.required:
                 missing.append(f"widgets.{w.name}")
             continue
-        block = root[0]
-        title = eval_field(w.title, block, doc) if w.title else None
-        items = [item for el in select(block, w.items) if (item := _item(w.item, el, doc)) is not None]
-        out.append(
-            record.Widget(name=w.name, title=as_str(title[0]) if title else None, items=_unique(items))
-        )
+        for block in root if w.each else root[:1]:
+            title = eval_field(w.title, block, doc) if w.title else None
+            items = [item for el in select(block, w.items) if (item := _item(w.item, el, doc)) is not None]
+            if w.each and not items:
+                continue  # one of many boxes left empty (filled by scripts): no block to report
+            out.append(
+                record.Widget(name=w.name, title=as_str(title[0]) if title else None, items=_unique(items))
+            )
     return out, missing
 
 

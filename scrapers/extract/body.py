@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from lxml import etree
-from parsel import Selector, SelectorList
+from parsel import Selector
 
-from scrapers.config.fieldspec import Source
+from scrapers.config.fieldspec import Source, alternatives
 from scrapers.config.sitespec import BodySpec
 from scrapers.dom import jsonld
-from scrapers.dom.select import select, select_first
+from scrapers.dom.select import select
 from scrapers.dom.values import BLOCK_TAGS, clean, element_text
 from scrapers.extract.fields import PageContext
 from scrapers.generic import story as mainbody
@@ -21,36 +21,44 @@ from scrapers.output import record
 def story_body(
     spec: BodySpec, scope: Selector | None, doc: PageContext, skip: set[Any]
 ) -> tuple[list[record.Section], int, Any]:
-    """Sections of the body, the index of the paragraph selector used (-1: none matched; one
-    past the last selector: the automatic body), and the container found automatically."""
-    sources = spec.paragraphs.sources() if spec.paragraphs is not None else []
-    sections, index = _body_by_selectors(spec, sources, scope, doc, skip)
+    """Sections of the body, the index of the paragraph alternative used (-1: none matched; one
+    past the last alternative: the automatic body), and the container found automatically."""
+    ways = alternatives(spec.paragraphs) if spec.paragraphs is not None else []
+    sections, index = _body_by_selectors(spec, ways, scope, doc, skip)
     if sections or not spec.auto or scope is None:
         return sections, index, None
     found, container = mainbody.body_sections(scope.root, skip)
     auto = [record.Section(heading=h, paragraphs=ps) for h, ps in found]
-    return auto, (len(sources) if auto else -1), container
+    return auto, (len(ways) if auto else -1), container
 
 
 def _body_by_selectors(
-    spec: BodySpec, sources: list[Source], scope: Selector | None, doc: PageContext, skip: set[Any]
+    spec: BodySpec, ways: list[list[Source]], scope: Selector | None, doc: PageContext, skip: set[Any]
 ) -> tuple[list[record.Section], int]:
-    for index, src in enumerate(sources):
-        if src.jsonld is not None:
-            texts = jsonld.lookup(doc.jsonld, src.jsonld)
+    """The first alternative that yields a body; a group's matches are taken together."""
+    for index, group in enumerate(ways):
+        if group[0].jsonld is not None:
+            texts = jsonld.lookup(doc.jsonld, group[0].jsonld)
             paras = [clean(p) for t in texts[:1] for p in t.splitlines() if clean(p)]
             if paras:
                 return [record.Section(heading=None, paragraphs=paras)], index
-        elif src.meta is None and scope is not None:
-            found = select(scope, src)
+        elif scope is not None:
+            found = [s.root for src in group if src.meta is None for s in select(scope, src)]
             if found:
-                heads = select_first(scope, spec.headings)[0] if spec.headings else SelectorList([])
                 near = _near(skip)
-                paras = [s.root for s in found if s.root not in near]
-                sections = _sections(scope, [s.root for s in heads], paras, spec.split_at_br)
+                paras = [el for el in found if el not in near]
+                sections = _sections(scope, _headings(spec, scope), paras, spec.split_at_br)
                 if sections:
                     return sections, index
     return [], -1
+
+
+def _headings(spec: BodySpec, scope: Selector) -> list[Any]:
+    """The sub-headings of the first alternative that finds any."""
+    for group in alternatives(spec.headings) if spec.headings is not None else []:
+        if found := [s.root for src in group for s in select(scope, src)]:
+            return found
+    return []
 
 
 def _near(skip: set[Any]) -> set[Any]:

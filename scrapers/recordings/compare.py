@@ -27,7 +27,9 @@ def _short(v: Any) -> str:
 
 
 def compare(expected: Any, got: Any, path: str = "") -> list[Diff]:
-    """Field-by-field differences; widgets (lists of named objects) are matched by name."""
+    """Field-by-field differences; widgets (lists of named objects) are matched by name, and
+    blocks sharing a name (a site file's `each: true`) by name and turn: `related#2` is the
+    second block named related."""
     if isinstance(expected, dict) and isinstance(got, dict):
         diffs: list[Diff] = []
         for key in [*expected, *(k for k in got if k not in expected)]:
@@ -36,7 +38,7 @@ def compare(expected: Any, got: Any, path: str = "") -> list[Diff]:
         return diffs
     if isinstance(expected, list) and isinstance(got, list):
         if _named(expected) and _named(got):
-            return compare({w["name"]: w for w in expected}, {w["name"]: w for w in got}, path or "widgets")
+            return compare(_keyed(expected), _keyed(got), path or "widgets")
         if len(expected) != len(got) and not any(isinstance(x, dict | list) for x in [*expected, *got]):
             return [Diff(path, expected, got)]  # a short list of strings reads best whole
         diffs = []
@@ -46,6 +48,15 @@ def compare(expected: Any, got: Any, path: str = "") -> list[Diff]:
             diffs += compare(e, g, f"{path}[{i}]")
         return diffs
     return [] if expected == got else [Diff(path, expected, got)]
+
+
+def _keyed(items: list[dict[str, Any]]) -> dict[str, Any]:
+    keyed: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for item in items:
+        n = seen[item["name"]] = seen.get(item["name"], 0) + 1
+        keyed[item["name"] if n == 1 else f"{item['name']}#{n}"] = item
+    return keyed
 
 
 def _named(items: list[Any]) -> bool:
