@@ -1,4 +1,5 @@
-"""Shared fixtures: one Chromium per session, the demo site, record validation."""
+"""The shared fixtures, all here: one Chromium per session, the demo site, the fault server, the
+site library, record validation, connection guards."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import jsonschema
 import pytest
 from playwright.sync_api import Playwright
 
+from faultserver import FaultServer
 from localserver import LocalServer, guard_connections
 from scrapers.browser.locate import find_chromium, launch_args
 from scrapers.browser.renderer import Renderer
+from scrapers.config.sitefiles import SiteRegistry
 from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
 
@@ -54,6 +57,19 @@ def browser_session(browser_type_launch_args: dict[str, Any]) -> Iterator[Browse
 def demo_server() -> Iterator[DemoServer]:
     with DemoServer(latency_ms=5) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def faults() -> Iterator[FaultServer]:
+    """The fault server (tests/faultserver.py): one URL shape per way a page can fail."""
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def registry() -> SiteRegistry:
+    """The site library, with $STORYLINE_SELECTORS on top, as the command line loads it."""
+    return SiteRegistry.layered()
 
 
 @pytest.fixture(scope="session")

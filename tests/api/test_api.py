@@ -26,7 +26,7 @@ from scrapers.cli.main import main
 from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAVED = ROOT / "recordings/demo-news/putin-kim-jong-un-meet-in-beijing/dom.html"
 SAVED_URL = "http://127.0.0.1:8765/news/putin-kim-jong-un-meet-in-beijing"
 # The docs' examples that scrape use this address for the demo site; the test puts the real one in.

@@ -33,7 +33,7 @@ MAPPED = {
 }
 
 
-def stub_resolver(host: str, port: int) -> list[str]:
+def mapped_resolver(host: str, port: int) -> list[str]:
     if host in MAPPED:
         return MAPPED[host]
     raise OSError(f"{host}: no such name in the test resolver")
@@ -72,7 +72,7 @@ def _refusal(policy: UrlPolicy, url: str, navigation: bool = False) -> str | Non
 
 
 def test_policy_of_a_job() -> None:
-    policy = UrlPolicy.for_job(["http://127.0.0.1:8000/start"], ["news.test"], resolver=stub_resolver)
+    policy = UrlPolicy.for_job(["http://127.0.0.1:8000/start"], ["news.test"], resolver=mapped_resolver)
     assert _refusal(policy, "http://127.0.0.1:8000/other") is None  # named: trusted, loopback or not
     assert _refusal(policy, "http://127.0.0.1:8001/") == "blocked_address"  # another port is not named
     assert _refusal(policy, "https://www.news.test/a", navigation=True) is None  # subdomain in scope
@@ -92,7 +92,7 @@ def test_policy_of_a_job() -> None:
     assert _refusal(policy, "http://[x", navigation=True) == "offsite"
     with pytest.raises(OSError):
         policy.check("http://nowhere.test/")  # a name that does not resolve is a network failure
-    widened = UrlPolicy.for_job([], allow_private=True, resolver=stub_resolver)
+    widened = UrlPolicy.for_job([], allow_private=True, resolver=mapped_resolver)
     assert _refusal(widened, "http://intranet.test:8500/") is None
 
 
@@ -156,7 +156,7 @@ def _site(wait_for: str | None = None) -> SiteSpec:
 
 
 def _scrape(session: BrowserSession, servers: TwoServers, urls: list[str], site: SiteSpec) -> list[Record]:
-    policy = UrlPolicy.for_job([servers.url("/")], resolver=stub_resolver)
+    policy = UrlPolicy.for_job([servers.url("/")], resolver=mapped_resolver)
     options = PipelineOptions(
         overrides=Overrides(obey_robots=False, attempts=1, min_delay_ms=0), policy=policy
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from clirun import run_cli
 from scrapers.cli.console import Progress
 from scrapers.cli.main import main
 from scrapers.output.record import Record
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 HTML = """<html lang="en"><head><title>T</title>
 <script type="application/ld+json">{"@type": "NewsArticle", "headline": "From JSON-LD"}</script></head>
@@ -133,14 +135,8 @@ def test_record_name_must_be_a_folder_name_not_a_path(
     assert "--name" in capsys.readouterr().err and keep.is_dir()
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+# `storyline ARGS` from the checkout, with the installed library only
+_cli = functools.partial(run_cli, selectors=None, timeout=60)
 
 
 @pytest.mark.parametrize(

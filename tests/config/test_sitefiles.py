@@ -13,7 +13,7 @@ from scrapers.config.renderspec import ClickAction, ScrollAction, WaitForAction
 from scrapers.config.sitefiles import SiteRegistry, load_site_file, parse_site_text
 from scrapers.errors import ConfigFileError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """\
 site: example

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clirun import run_cli
 from conftest import ROOT, BrowserSession
 from scrapers.cli.main import main
 from scrapers.dom.decode import decode_html, lookup_encoding
@@ -94,10 +94,8 @@ def test_encoding_option_outranks_the_meta(
     assert extract(saved, capsys, valid, "--encoding", "latin-1")["headline"] == HEADLINE
 
 
-def _cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), *args], input=stdin, capture_output=True, timeout=60
-    )
+# `storyline ARGS` from the checkout, with the installed library only
+_cli = functools.partial(run_cli, selectors=None, binary=True, timeout=60)
 
 
 def test_standard_input_is_decoded_too(valid: Any) -> None:

@@ -15,7 +15,7 @@ from scrapers.dom.parse import parse_html
 from scrapers.generic import blocks, body
 from scrapers.generic.candidates import find_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AEB = ROOT.parent / "shared" / "data" / "article-bench" / "dev"
 
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from cputime import timed
 
 from conftest import ROOT
+from cputime import timed
 from scrapers.config.sitefiles import generic_site
 from scrapers.extract.recipe import extract
 

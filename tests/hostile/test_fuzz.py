@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 import jsonschema
 import pytest
 import yaml
-from cputime import timed
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conftest import ROOT
+from cputime import timed
 from scrapers.config.jobspec import JobSpec, load_job
 from scrapers.config.sitefiles import generic_site, load_site_file, parse_site_text
 from scrapers.config.sitespec import SiteSpec

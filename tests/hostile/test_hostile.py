@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cputime import timed
 
 from conftest import ROOT
+from cputime import timed
 from scrapers.config.fieldspec import ValueType
 from scrapers.config.sitefiles import generic_site, load_site_file
 from scrapers.config.sitespec import SiteSpec

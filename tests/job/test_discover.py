@@ -27,7 +27,7 @@ from scrapers.job.scope import job_policy
 from scrapers.net.client import fetcher
 from scrapers.net.scope import Resolver, UrlPolicy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
 

@@ -151,7 +151,7 @@ def test_job_file_errors_say_job_file_and_point_to_the_job_docs(tmp_path: Path) 
 
 
 def test_bundled_job_files_are_valid() -> None:
-    jobs = sorted((Path(__file__).resolve().parents[1] / "jobs").glob("*.yaml"))
+    jobs = sorted((Path(__file__).resolve().parents[2] / "jobs").glob("*.yaml"))
     assert jobs, "the README and --help point at jobs/demo.yaml"
     for job in jobs:
         assert load_job(job).start.listings or load_job(job).start.urls

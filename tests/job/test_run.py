@@ -6,11 +6,9 @@ against real local HTTP servers.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,12 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
+from clirun import ROOT, SITES, read, run_cli, storyline, summary_of, wait_for_lines, write_job
 from conftest import BrowserSession
 from faultserver import FAULTS, FaultServer
 from scrapers.demo.server import DemoServer
 
-ROOT = Path(__file__).resolve().parents[1]
-SITES = ROOT / "tests" / "sites"
 BUDGET_MS = {
     host: yaml.safe_load((SITES / name).read_text())["render"]["timeout_ms"]
     for host, name in (("127.0.0.1", "fault-test.yaml"), ("localhost", "fault-big.yaml"))
@@ -34,48 +31,6 @@ BUDGET_MS = {
 TOLERANCE_MS = 750
 
 pytestmark = pytest.mark.browser
-
-
-def write_job(tmp_path: Path, **job: Any) -> Path:
-    path = tmp_path / "job.yaml"
-    path.write_text(yaml.safe_dump({"name": "test", **job}), encoding="utf-8")
-    return path
-
-
-def storyline(*args: str, selectors: Path = SITES) -> list[str]:
-    return [sys.executable, str(ROOT / "runner.py"), "--selectors", str(selectors), *args]
-
-
-def run_cli(*args: str, selectors: Path = SITES, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`storyline ARGS` to completion, as a user runs it."""
-    return subprocess.run(
-        storyline(*args, selectors=selectors), capture_output=True, text=True, timeout=timeout
-    )
-
-
-def read(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-
-
-def summary_of(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(out.with_name(out.stem + ".summary.json").read_text(encoding="utf-8"))
-    return data
-
-
-def wait_for_lines(out: Path, n: int, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if out.exists() and out.read_bytes().count(b"\n") >= n:
-            return
-        assert proc.poll() is None, "the run ended before it could be interrupted"
-        time.sleep(0.1)
-    raise AssertionError(f"fewer than {n} records after {timeout}s")
-
-
-@pytest.fixture(scope="module")
-def faults() -> Iterator[FaultServer]:
-    with FaultServer() as server:
-        yield server
 
 
 # Every fault five times (the slow ones three), 9 URLs robots.txt refuses, good pages to fill:
@@ -317,7 +272,7 @@ def test_a_page_that_asks_before_unload_does_not_hold_the_next_page(
     from scrapers.config.renderspec import ClickAction
     from scrapers.config.sitefiles import SiteRegistry
 
-    base = SiteRegistry.from_dir(Path(__file__).parent / "sites").get("fault-test").render
+    base = SiteRegistry.from_dir(SITES).get("fault-test").render
     cfg = base.model_copy(update={"actions": [ClickAction(click="#go", timeout_ms=2000)]})
     renderer = browser_session.renderer
     first = browser_session.run(renderer.render(faults.url("unload", 1), cfg))

@@ -13,7 +13,7 @@ from scrapers.config.sitefiles import SiteRegistry
 from scrapers.config.sitespec import SiteSpec
 from scrapers.extract.recipe import extract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 PAGES = all_pages() if FUNDUS.is_dir() else []
 # Each page with the site file `scrape` would choose for its URL (the most specific domain).
@@ -25,7 +25,7 @@ needs_data = pytest.mark.skipif(
 
 
 EXCEPTIONS: dict[str, dict[str, list[str]]] = yaml.safe_load(
-    (Path(__file__).with_name("fundus_exceptions.yaml")).read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "fundus_exceptions.yaml").read_text(encoding="utf-8")
 )
 FIELDS = ("title", "authors", "published", "topics", "body", "headings", "summary", "missing")
 

@@ -16,7 +16,7 @@ from fundus_pages import FUNDUS_EVAL, EvalPage, eval_pages
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import extract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 PAGES = eval_pages() if FUNDUS_EVAL.is_dir() else []
 MIN_F1 = 0.90  # every page (TheIndependent_1's reference leaves out the standfirst we keep)

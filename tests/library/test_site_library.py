@@ -13,7 +13,7 @@ from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import Extraction, extract
 from scrapers.output.record import WidgetItem
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 # The widget vocabulary of docs/site-library.md: the same kind of block has the same name everywhere.
 VOCABULARY = {

@@ -26,13 +26,13 @@ from fundus_pages import FUNDUS, FUNDUS_EVAL, all_pages, eval_pages
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import Extraction, extract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = DATA / "widgets" / "dev"
 SCORER = ROOT.parent / "shared" / "tools" / "widget_score.py"
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 EXCEPTIONS: dict[str, dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).with_name("fundus_exceptions.yaml")).read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "fundus_exceptions.yaml").read_text(encoding="utf-8")
 )
 NOT_LABELLED_KINDS = {"author_box", "partner_content"}  # the labels' rules leave these out
 

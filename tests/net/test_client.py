@@ -41,7 +41,7 @@ from scrapers.net.body import Body
 from scrapers.net.client import fetch_bytes
 from scrapers.net.scope import UrlPolicy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XML = b"<?xml version='1.0'?><urlset><url><loc>http://127.0.0.1/a</loc></url></urlset>"
 
 

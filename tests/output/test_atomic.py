@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from scrapers.output.record import Record
 from scrapers.output.resume import prepare_resume
 from scrapers.output.sink import NdjsonSink, output_sink, partial_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITES = ROOT / "tests" / "sites"
 PREVIOUS = (
     b'{"url": "https://news.example/yesterday/1", "status": "ok"}\n'
@@ -257,12 +256,6 @@ def test_a_run_whose_discovery_raises_leaves_the_previous_output_byte_identical(
     assert proc.returncode != 0 and "RuntimeError: discovery failed" in proc.stderr, proc.stderr[-2000:]
     assert out.read_bytes() == PREVIOUS
     assert not partial_path(out).exists() and not summary_path(out).exists()
-
-
-@pytest.fixture(scope="module")
-def faults() -> Iterator[FaultServer]:
-    with FaultServer() as server:
-        yield server
 
 
 @pytest.mark.browser

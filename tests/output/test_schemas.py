@@ -10,7 +10,7 @@ import yaml
 
 from scrapers.output import schemas
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_schema_files_are_up_to_date() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clirun import ROOT, read, run_cli, storyline, summary_of, wait_for_lines, write_job
 from localserver import LocalServer, run_async, text
 from scrapers.config.jobspec import JobSpec, Start
 from scrapers.config.sitefiles import generic_site
@@ -25,7 +26,6 @@ from scrapers.job.scope import job_policy
 from scrapers.net.client import fetcher
 from scrapers.output.resume import carry_over
 from scrapers.output.state import StateStore, state_path
-from test_jobs import ROOT, read, run_cli, storyline, summary_of, wait_for_lines, write_job
 
 SCRAPED_AT = "2026-03-27T10:00:00Z"
 

@@ -8,21 +8,19 @@ judge (no browser) and through real runs against the fault server (Chromium); `s
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clirun import run_cli
 from faultserver import INTERSTITIAL_STATUSES, INTERSTITIALS, FaultServer, article
 from fundus_pages import FUNDUS, all_pages
 from scrapers.config.sitefiles import generic_site
 from scrapers.errors import PageError
 from scrapers.page.pipeline import SeenPage, judge_and_extract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITES = ROOT / "tests" / "sites"
 CASES = [(p, s) for p in INTERSTITIALS for s in INTERSTITIAL_STATUSES[p]]
 
@@ -64,17 +62,6 @@ def test_no_real_article_is_taken_for_a_challenge() -> None:
 # -- through real runs -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def faults() -> Iterator[FaultServer]:
-    with FaultServer() as server:
-        yield server
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, str(ROOT / "runner.py"), "--selectors", str(SITES), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-
-
 def _comparable(line: str) -> dict[str, Any]:
     rec: dict[str, Any] = json.loads(line)
     rec.pop("fetched_at"), rec.pop("timings_ms")
@@ -87,8 +74,10 @@ def test_scrape_and_run_give_the_same_records(faults: FaultServer, tmp_path: Pat
     urls = [faults.url("ok", "same"), faults.url("missing404", "same"), f"{faults.base_url}/private/same"]
     urls += [faults.url(f"{p}{s}", "same") for p, s in CASES]
     out = tmp_path / "run.ndjson"
-    ran = _cli("run", *(a for u in urls for a in ("--url", u)), "--out", str(out), "--page-budget-ms", "4000")
-    scraped = _cli("scrape", *urls, "--page-budget-ms", "4000")
+    ran = run_cli(
+        "run", *(a for u in urls for a in ("--url", u)), "--out", str(out), "--page-budget-ms", "4000"
+    )
+    scraped = run_cli("scrape", *urls, "--page-budget-ms", "4000")
     assert ran.returncode == scraped.returncode == 1, ran.stderr[-1000:] + scraped.stderr[-1000:]
     run_records = {r["url"]: r for r in map(_comparable, out.read_text(encoding="utf-8").splitlines())}
     scrape_records = {r["url"]: r for r in map(_comparable, scraped.stdout.splitlines())}

@@ -22,7 +22,7 @@ from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
 from scrapers.page.pipeline import PagePipeline, PipelineOptions, SeenPage, process_saved
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 SEED = json.loads((ROOT / "scrapers/demo/data/seed.json").read_text(encoding="utf-8"))
 SEED_HEADLINE = (

@@ -6,6 +6,7 @@ $STORYLINE_SELECTORS (default selectors/), offline, and fails with the diff.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clirun import run_cli
 from conftest import ROOT, BrowserSession
 from faultserver import FaultServer
 from fundus_pages import FUNDUS, FUNDUS_EVAL, all_pages, eval_pages
@@ -38,11 +40,6 @@ from scrapers.recordings.recording import (
 RECORDINGS = ROOT / "recordings"
 CLOCK = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 ALL = find_recordings([RECORDINGS]) if RECORDINGS.is_dir() else []
-
-
-@pytest.fixture(scope="module")
-def registry() -> SiteRegistry:
-    return SiteRegistry.layered()
 
 
 # -- the smoke suite ----------------------------------------------------------------------------
@@ -234,15 +231,8 @@ def _har_urls(har: Path) -> list[str]:
 # -- as a user runs it: the CLI and the smoke suite itself --------------------------------------------
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
+# `storyline ARGS` from the checkout, with the installed library only
+_cli = functools.partial(run_cli, selectors=None, timeout=180, cwd=ROOT)
 
 
 @pytest.mark.browser

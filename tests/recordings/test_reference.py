@@ -50,11 +50,6 @@ needs_data = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def registry() -> SiteRegistry:
-    return SiteRegistry.layered()
-
-
 # -- the library is recorded ------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from clirun import read, run_cli, storyline, write_job
 from localserver import run_async
 from redisserver import RedisServer
 from scrapers.browser.renderer import Renderer
@@ -39,9 +40,8 @@ from scrapers.scale.queue import (
 )
 from scrapers.scale.robots import RedisRobots, robots_key
 from scrapers.scale.worker import STATE, PageWorker, WorkerState, arq_settings
-from test_jobs import read, run_cli, storyline, write_job
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITES = ROOT / "tests" / "sites"
 LIGHT = SiteRegistry.from_dir(SITES).get("demo-light")
 
