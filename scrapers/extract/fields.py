@@ -11,10 +11,12 @@ from lxml import etree
 from parsel import Selector
 
 from scrapers.config.fieldspec import Field, Source, ValueType
+from scrapers.config.sitespec import SiteSpec
 from scrapers.dom import jsonld
 from scrapers.dom.parse import HeadIndex
 from scrapers.dom.select import select
 from scrapers.dom.values import clean, element_text, to_datetime, to_int, to_url
+from scrapers.output import record
 
 Value = str | int | list[Any]
 
@@ -140,3 +142,25 @@ def as_list(v: Value | None) -> list[str]:
     if v is None:
         return []
     return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def page_fields(site: SiteSpec, doc: PageContext) -> tuple[record.Page, list[str]]:
+    """The page's title, language, canonical URL and the site's page fields; and the required
+    ones that are missing."""
+    r = doc.root
+    canonical = doc.head.canonical
+    fields: dict[str, record.JsonValue] = {}
+    missing: list[str] = []
+    for name, f in site.page.items():
+        got = eval_field(f, r, doc)
+        if got is not None:
+            fields[name] = got[0]
+        elif f.required:
+            missing.append(f"page.{name}")
+    page = record.Page(
+        title=clean(doc.head.title or "") or None,
+        language=(r.xpath("/html/@lang").get() or "").strip() or None,
+        canonical_url=to_url(canonical, doc.url) if canonical else None,
+        fields=fields,
+    )
+    return page, missing

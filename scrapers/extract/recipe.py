@@ -20,9 +20,9 @@ from scrapers.config.sitespec import BodySpec, LeadImageSpec, SiteSpec, StorySpe
 from scrapers.dom import jsonld
 from scrapers.dom.parse import drop, parse_html
 from scrapers.dom.select import select, select_first
-from scrapers.extract.blocks import declared_widgets, detected_widgets, page_fields
 from scrapers.extract.body import story_body
-from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field
+from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field, page_fields
+from scrapers.extract.widgets import declared_widgets, detected_widgets
 from scrapers.generic import headline as generic
 from scrapers.generic import metadata
 from scrapers.generic.byline import labelled_authors, written_byline

@@ -1,4 +1,4 @@
-"""What sits around the story: page-level fields and widget blocks (declared, or detected)."""
+"""Widget blocks: those a site file declares, and those detected on pages without (generic/)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,9 @@ from parsel import Selector
 
 from scrapers.config.sitespec import ItemSpec, SiteSpec
 from scrapers.dom.select import select, select_first
-from scrapers.dom.values import clean, to_url
 from scrapers.extract.fields import PageContext, as_str, eval_field
 from scrapers.generic import widgets as widgetfind
 from scrapers.output import record
-
-
-def page_fields(site: SiteSpec, doc: PageContext) -> tuple[record.Page, list[str]]:
-    """The page's title, language, canonical URL and the site's page fields; and the required
-    ones that are missing."""
-    r = doc.root
-    canonical = doc.head.canonical
-    fields: dict[str, record.JsonValue] = {}
-    missing: list[str] = []
-    for name, f in site.page.items():
-        got = eval_field(f, r, doc)
-        if got is not None:
-            fields[name] = got[0]
-        elif f.required:
-            missing.append(f"page.{name}")
-    page = record.Page(
-        title=clean(doc.head.title or "") or None,
-        language=(r.xpath("/html/@lang").get() or "").strip() or None,
-        canonical_url=to_url(canonical, doc.url) if canonical else None,
-        fields=fields,
-    )
-    return page, missing
 
 
 def declared_widgets(site: SiteSpec, doc: PageContext) -> tuple[list[record.Widget], list[str]]:
