@@ -23,3 +23,16 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
         return got, time.thread_time() - t0
     finally:
         gc.enable()
+
+
+def process_timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """fn's result and the CPU seconds this whole process spent meanwhile: for calls that work
+    in threads of their own (a fetch's worker, an event loop's executor). Other processes on a
+    loaded machine still do not count."""
+    gc.disable()
+    try:
+        t0 = time.process_time()
+        got = fn()
+        return got, time.process_time() - t0
+    finally:
+        gc.enable()
