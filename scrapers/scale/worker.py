@@ -32,7 +32,7 @@ from scrapers.errors import PageError
 from scrapers.output.logs import get_logger
 from scrapers.pipeline.job import pipeline_options
 from scrapers.pipeline.page import PagePipeline, PageResult
-from scrapers.pipeline.records import error_record, now_utc
+from scrapers.pipeline.records import error_record, now_utc, record_line
 from scrapers.pipeline.scope_of_job import job_policy
 from scrapers.scale.connection import DEFAULT_QUEUE, dump_job, load_job, settings
 from scrapers.scale.limiter import RedisGate
@@ -114,8 +114,8 @@ async def scrape_page(ctx: dict[str, Any], job: str, digest: str, url: str, site
         result = _given_up(url, context, site_name, started - 1)
     else:
         result = await pipeline.run(url, site)
-    await publish_record(state.redis, job, Finished(url, result.record.to_json(), result.attempts, timings))
-    rec = result.record
+    rec, line = record_line(result.record)
+    await publish_record(state.redis, job, Finished(url, line, result.attempts, timings))
     log.info("page", url=url, job=job, status=rec.status, error=rec.error.kind if rec.error else None)
 
 
