@@ -20,6 +20,7 @@ from scrapers.cli.common import (
 )
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitespec import SiteSpec
+from scrapers.output.outpath import OutputPathError, check_output_folder
 from scrapers.pipeline.page import PagePipeline
 from scrapers.pipeline.recording import (
     OFFLINE,
@@ -139,6 +140,12 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     sites = registry(args)
     chosen = {url: sites.choose(url, args.site) for url in args.urls}  # fail before the browser
+    try:  # a folder that cannot be replaced fails now, in one line, before any page is fetched
+        for url, site in chosen.items():
+            check_output_folder(args.into / site.site / (args.name or recording_name(url)))
+    except OutputPathError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     clock = args.clock or datetime.now(UTC).replace(microsecond=0)
     if args.reference:
         url, site = next(iter(chosen.items()))

@@ -33,6 +33,8 @@ from scrapers.cli.common import (
 from scrapers.cli.console import Progress, quiet_driver_loss
 from scrapers.config.jobspec import JobSpec, Politeness, Scope, Start, State, load_job
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.output.outpath import OutputPathError, check_output_file
+from scrapers.output.sink import partial_path
 from scrapers.output.state import state_path
 from scrapers.pipeline.job import Backend, JobResult, run_job, summary_path
 from scrapers.pipeline.stats import DEFAULT_INTERVAL_S
@@ -244,6 +246,11 @@ def execute(
     are scraped by workers on that Redis (scrapers/scale/)."""
     if job.site:
         sites.get(job.site)  # an unknown name fails before a browser starts
+    if out is not None:  # one line now, not a traceback after every page was scraped
+        try:
+            check_output_file(out, partial_path(out), summary_path(out), *([state] if state else []))
+        except OutputPathError as exc:
+            raise UsageError(str(exc)) from None
     progress = Progress()
 
     async def go() -> JobResult:

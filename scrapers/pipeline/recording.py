@@ -250,6 +250,8 @@ async def record_page(
     """
     if not SAFE_NAME.fullmatch(dest.name):
         raise RecordingError(f"{dest}: not a recording folder name (a-z, 0-9, '.', '_', '-')")
+    if dest.is_symlink():  # replacing it would act on what it points to
+        raise RecordingError(f"{dest}: is a symbolic link; a recording folder must be a real folder")
     timezone = site.render.timezone or DEFAULT_TIMEZONE
     locale = site.render.locale or DEFAULT_LOCALE
     fixed = _with_clock_zone(site, timezone, locale)
