@@ -37,11 +37,12 @@ from playwright.async_api import BrowserContext, Route, WebSocketRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scrapers import __version__
-from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_har
+from scrapers.browser.har import HarArchive, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
+from scrapers.net.secrets import SECRET_PARAMS, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
 from scrapers.output.record import Record
 from scrapers.pipeline.compare import Diff
@@ -163,9 +164,11 @@ def recording_name(url: str) -> str:
     return name or "page"
 
 
-def comparable(rec: Record) -> dict[str, Any]:
-    """The record as compared and stored in expected.json."""
-    return rec.model_dump(mode="json", exclude=set(VOLATILE))
+def comparable(rec: Record, secret_params: Sequence[str] = SECRET_PARAMS) -> dict[str, Any]:
+    """The record as compared and stored in expected.json: every address in it without its
+    credentials (a canonical URL's `token=`, a `user:pass@`), both sides alike."""
+    out: dict[str, Any] = redacted(rec.model_dump(mode="json", exclude=set(VOLATILE)), secret_params)
+    return out
 
 
 def iso_utc(t: datetime) -> str:
@@ -193,7 +196,7 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
         if not file.is_file():
             continue
         data = json.loads(file.read_text(encoding="utf-8"))
-        scrubbed = _redact_urls(data, params)
+        scrubbed = redacted(data, params)
         if scrubbed != data:
             dump_json(file, scrubbed)
             changed = True
@@ -203,15 +206,6 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
 def _utf8_dom(html: str) -> str:
     """dom.html is written as UTF-8: a BOM says so if the DOM's <meta charset> names another."""
     return html if decode_html(html.encode("utf-8"))[1] == "utf-8" else "\ufeff" + html
-
-
-def _redact_urls(data: dict[str, Any], params: Sequence[str]) -> dict[str, Any]:
-    """The record's (or meta's) own addresses redacted: they are the ones replay navigates to."""
-    out = dict(data)
-    for key in ("url", "final_url"):
-        if isinstance(out.get(key), str):
-            out[key] = redact_url(out[key], params)
-    return out
 
 
 def _meta(pipeline: PagePipeline, url: str, rec: Record, site: SiteSpec, clock: datetime) -> Meta:
@@ -362,7 +356,7 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
         await ctx.route_web_socket("**/*", no_socket)
 
     got = (await pipeline.run(meta.url, fixed, prepare=offline, fetched_at=meta.clock)).record
-    diffs = compare(rec.expected(), comparable(got))
+    diffs = compare(rec.expected(), comparable(got, har.secret_params))
     return ReplayResult(rec, got, diffs, result.served, result.blocked, result.missing)
 
 

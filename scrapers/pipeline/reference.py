@@ -39,9 +39,9 @@ from playwright.async_api import BrowserContext
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from scrapers import __version__
-from scrapers.browser.har import SECRET_PARAMS, redact_url
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
+from scrapers.net.secrets import SECRET_PARAMS, redact_url, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode
 from scrapers.output.record import Record
 from scrapers.pipeline.compare import Diff, compare
@@ -265,18 +265,6 @@ async def record_chromium(
             break
     dump_json(ref.path / META_FILE, ref.meta.model_copy(update={"chromium": mark}).model_dump(mode="json"))
     return result
-
-
-def redacted(data: Any, params: Sequence[str]) -> Any:
-    """Every address in the record with its secret parameters' values redacted (an image CDN's
-    `sig`, say): the record is committed, and both sides of a comparison are redacted alike."""
-    if isinstance(data, dict):
-        return {k: redacted(v, params) for k, v in data.items()}
-    if isinstance(data, list):
-        return [redacted(v, params) for v in data]
-    if isinstance(data, str) and data.startswith(("http://", "https://", "/")):
-        return redact_url(data, params)
-    return data
 
 
 def content(data: dict[str, Any]) -> dict[str, Any]:
