@@ -43,11 +43,8 @@ class AddressBook:
     @functools.cached_property
     def direct(self) -> str | None:
         """Chromium's proxy bypass list: the named origins, whose requests need no check (they
-        may reach any address) and go straight to their server; None when nothing needs the
-        proxy at all (`allow_private`: every address is allowed, and Chromium refuses other
-        schemes itself)."""
-        if self.policy.allow_private:
-            return None
+        may reach any address) and go straight to their server. Everything else goes through
+        the proxy, `allow_private` or not (it opens private ranges to the job's own hosts only)."""
         return ",".join(sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.policy.trusted))
 
     async def addresses(self, host: str, port: int, url: str) -> list[str]:
