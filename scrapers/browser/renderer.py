@@ -251,6 +251,7 @@ class Renderer:
                     refusal = slot.guard.refused(slot.page.url, since=slot.mark)
                     raise _refused(refusal, slot.page.url, since(start))
                 html = await page_html(slot.page)
+                _left_for_a_refusal(slot, url, since(start))
             healthy = True
             return RenderedPage(
                 url,
@@ -303,6 +304,20 @@ class Renderer:
                 return slot
         except TimeoutError:
             raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
+
+
+def _left_for_a_refusal(slot: Slot, url: str, render_ms: int) -> None:
+    """Raise when the document is not the page but the guard's refusal: a client-side redirect
+    (meta refresh, `location =`, a script then a 302) went to a refused address. Named origins
+    bypass the guard, so a refusal of the document's own host and port means it came from it."""
+    final = slot.page.url
+    if slot.guard is None or final == url:
+        return
+    refusal = slot.guard.refused(final, since=slot.mark)
+    if refusal is None and final.startswith("chrome-error:") and slot.refusals():
+        refusal = slot.refusals()[-1]  # an https tunnel the guard refused: Chromium's error page
+    if refusal is not None:
+        raise _refused(refusal, final, render_ms)
 
 
 def _refused(refusal: Refused | None, url: str, render_ms: int) -> PageError:
