@@ -237,12 +237,14 @@ class Renderer:
         """
         gen = await self._acquire()
         start: float | None = None  # set when navigation starts: the page budget runs from there
+        before = ""  # the tab's URL before this page
         fresh = cfg.fresh_context or prepare is not None or har_path is not None
         slot: Slot | None = None
         healthy = False
         try:
             book = book or AddressBook(UrlPolicy.for_job([url]))
             slot = await self._open(gen, url, cfg, fresh, har_path, prepare, book)
+            before = slot.page.url  # a reused tab still shows its last page
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
@@ -268,7 +270,7 @@ class Renderer:
             raise PageError(
                 "timeout",
                 f"page budget of {cfg.timeout_ms} ms exceeded",
-                final_url=slot.page.url if slot else None,
+                final_url=_reached(slot, before),
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
@@ -276,7 +278,7 @@ class Renderer:
             if refusals and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
                 # An https page (or a redirect hop to one) whose tunnel the guard refused.
                 raise _refused(refusals[-1], slot.page.url if slot else url, since(start)) from None
-            raise _failure(exc, gen.browser.is_connected(), slot, since(start)) from None
+            raise _failure(exc, gen.browser.is_connected(), _reached(slot, before), since(start)) from None
         finally:
             if slot is not None:
                 # Closing the context writes the HAR: give a big page time to be saved.
@@ -326,8 +328,14 @@ def _refused(refusal: Refused | None, url: str, render_ms: int) -> PageError:
     return PageError(refusal.kind, refusal.reason, final_url=refusal.url, render_ms=render_ms)
 
 
-def _failure(exc: PlaywrightError, connected: bool, slot: Slot | None, render_ms: int) -> PageError:
-    final_url = slot.page.url if slot else None
+def _reached(slot: Slot | None, before: str) -> str | None:
+    """Where a failed page got to: None unless its tab left the page it showed before (a
+    reused tab's last page, about:blank, Chromium's error page are no URL of this page's)."""
+    now = slot.page.url if slot is not None else ""
+    return now if now != before and now.startswith(("http://", "https://")) else None
+
+
+def _failure(exc: PlaywrightError, connected: bool, final_url: str | None, render_ms: int) -> PageError:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return PageError(
         classify(exc) if connected else "browser", message, final_url=final_url, render_ms=render_ms
