@@ -1,6 +1,8 @@
-"""A client-side redirect (meta refresh, `location =`, a script then a 302) to a refused address is
-a `blocked_address` error record, not a record of the guard's refusal text (issue 27, point 6;
-scrapers/browser/renderer.py)."""
+"""Where a page ended, as the renderer says it (scrapers/browser/renderer.py; issue 27):
+
+- a client-side redirect (meta refresh, `location =`, a script then a 302) to a refused address
+  is a `blocked_address` error record, not a record of the guard's refusal text (point 6);
+- a failed page's `final_url` is never the previous page of the same tab (point 12)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from localserver import LocalServer, redirect, text
+from localserver import LocalServer, hang, redirect, text
 from test_jobs import read, storyline
 
 pytestmark = pytest.mark.browser
@@ -49,3 +51,37 @@ def test_client_side_redirects_to_a_refused_address_are_blocked_address_errors(
         assert rec["status"] == "error", (url, rec["status"], rec["story"])
         assert rec["error"]["kind"] == "blocked_address", (url, rec["error"])
         assert rec["final_url"] == target, (url, rec["final_url"])
+
+
+def test_a_page_that_never_answers_does_not_take_the_previous_pages_url(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    server.routes["/first"] = text(f"<html><body>{STORY}</body></html>", "text/html")
+    server.routes["/never"] = hang(server)
+    first, never = server.url("/first"), server.url("/never")
+    out = tmp_path / "out.ndjson"
+    proc = subprocess.run(
+        storyline(
+            "scrape",
+            first,
+            never,
+            "--out",
+            str(out),
+            "--concurrency",
+            "1",
+            "--min-delay-ms",
+            "0",
+            "--page-budget-ms",
+            "2500",
+            selectors=tmp_path,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    records = {r["url"]: r for r in read(out)}
+    assert records[first]["status"] == "ok" and records[first]["final_url"] == first
+    failed = records[never]
+    assert failed["status"] == "error" and failed["error"]["kind"] == "timeout", failed["error"]
+    assert failed["final_url"] in (None, never), failed["final_url"]  # never the previous page's
