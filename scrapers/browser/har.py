@@ -36,6 +36,7 @@ from scrapers.net.secrets import (
     redact_url,
 )
 from scrapers.output.atomic import write_atomic
+from scrapers.output.bounded import MAX_PAGE_BYTES, ZipBudget, check_regular
 
 # Hop-by-hop or encoding headers: the stored body is already decoded.
 _DROP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
@@ -95,13 +96,15 @@ class HarArchive:
     def load(cls, path: Path, ignore_params: Sequence[str] = ()) -> HarArchive:
         archive = cls(path, tuple(ignore_params))
         try:
+            check_regular(path, MAX_PAGE_BYTES, within=path.parent)
             with zipfile.ZipFile(path) as zf:
-                log = json.loads(zf.read(_HAR_MEMBER))["log"]
+                budget = ZipBudget(zf)  # a 1 MiB zip may hold a gigabyte: every read is bounded
+                log = json.loads(budget.read(_HAR_MEMBER))["log"]
                 # Whatever was redacted when recorded is matched redacted now (scrub_har).
                 extra = [str(p) for p in log.get("_redactedParams") or [] if str(p) not in SECRET_PARAMS]
                 archive.secret_params = (*SECRET_PARAMS, *extra)
                 for entry in log["entries"]:
-                    resp = _response(entry["response"], zf, entry["request"]["url"])
+                    resp = _response(entry["response"], budget, entry["request"]["url"])
                     if resp is None:
                         continue  # the request failed or was blocked when recorded
                     req = entry["request"]
@@ -138,7 +141,7 @@ class HarArchive:
         return None
 
 
-def _response(resp: dict[str, object], zf: zipfile.ZipFile, url: str) -> HarResponse | None:
+def _response(resp: dict[str, object], zf: ZipBudget, url: str) -> HarResponse | None:
     status = resp.get("status")
     if not isinstance(status, int) or status <= 0:
         return None

@@ -44,6 +44,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.net.secrets import SECRET_PARAMS, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
+from scrapers.output.bounded import MAX_JSON_BYTES, read_bounded
 from scrapers.output.record import Record
 from scrapers.pipeline.compare import Diff
 from scrapers.pipeline.compare import compare as compare  # re-exported: callers import it from here
@@ -102,7 +103,7 @@ class Recording:
     def load(cls, path: Path) -> Recording:
         meta_path = path / META_FILE
         try:
-            meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+            meta = Meta.model_validate_json(read_bounded(meta_path, MAX_JSON_BYTES, within=path))
         except (OSError, ValidationError) as exc:
             raise RecordingError(f"{meta_path}: not a recording's meta.json ({exc})") from None
         if not (path / HAR_FILE).is_file():
@@ -113,7 +114,7 @@ class Recording:
 def read_expected(path: Path) -> dict[str, Any]:
     """A recording's expected.json (or its Chromium twin)."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(read_bounded(path, MAX_JSON_BYTES, within=path.parent))
     except (OSError, ValueError) as exc:
         raise RecordingError(f"{path}: unreadable ({exc})") from None
     return data
@@ -143,7 +144,7 @@ def find_recordings(paths: Iterable[Path]) -> list[Recording]:
 def is_reference(folder: Path) -> bool:
     """A reference recording (`pipeline.reference`): no HAR, its page named by path and checksum."""
     try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        meta = json.loads(read_bounded(folder / META_FILE, MAX_JSON_BYTES, within=folder))
         return isinstance(meta, dict) and meta.get("kind") == "reference"
     except (OSError, ValueError):
         return False  # Recording.load says what is wrong with it

@@ -43,6 +43,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.net.secrets import SECRET_PARAMS, redact_url, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode
+from scrapers.output.bounded import MAX_JSON_BYTES, MAX_PAGE_BYTES, UnsafeRead, read_bounded
 from scrapers.output.record import Record
 from scrapers.pipeline.compare import Diff, compare
 from scrapers.pipeline.page import PagePipeline, SeenPage, process_saved
@@ -150,7 +151,9 @@ class Reference:
         """The page's bytes, once they are known to be the ones recorded."""
         src = self.meta.source
         try:
-            data = self.source_file.read_bytes()
+            data = read_bounded(self.source_file, MAX_PAGE_BYTES)  # no device, no FIFO
+        except UnsafeRead as exc:  # there, but not a page: a failure, not a skip
+            raise SourceChanged(f"{self.name}: its page is refused: {exc}") from None
         except OSError as exc:
             raise SourceMissing(
                 f"{self.name}: its page {src.path} is absent ({exc.strerror or exc}; "
@@ -173,7 +176,7 @@ class Reference:
     def load(cls, path: Path) -> Reference:
         meta_path = path / META_FILE
         try:
-            meta = ReferenceMeta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+            meta = ReferenceMeta.model_validate_json(read_bounded(meta_path, MAX_JSON_BYTES, within=path))
         except (OSError, ValidationError) as exc:
             raise RecordingError(f"{meta_path}: not a reference recording's meta.json ({exc})") from None
         return cls(path, meta)
