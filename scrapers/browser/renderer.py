@@ -311,7 +311,7 @@ class Renderer:
 def _left_for_a_refusal(slot: Slot, url: str, render_ms: int) -> None:
     """Raise when the document is not the page but the guard's refusal: a client-side redirect
     (meta refresh, `location =`, a script then a 302) went to a refused address. Named origins
-    bypass the guard, so a refusal of the document's own host and port means it came from it."""
+    are never refused, so a refusal of the document's own host and port means it came from it."""
     final = slot.page.url
     if slot.guard is None or final == url:
         return
