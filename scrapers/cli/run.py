@@ -134,7 +134,8 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-private",
         action="store_true",
-        help="let pages reach loopback, private and link-local addresses (docs/security.md)",
+        help="let the job's own hosts reach loopback and private addresses; link-local (cloud "
+        "metadata) stays refused unless named (docs/security.md)",
     )
     p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
