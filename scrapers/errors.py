@@ -7,14 +7,16 @@
     │   ├── UsageError             arguments that do not make sense        (also a ValueError)
     │   ├── BrowserNotFoundError   no Chromium anywhere Storyline looks   (also a RuntimeError)
     │   ├── StateError             a state store that is not Storyline's
-    │   └── RedisUnreachable       the Redis of a distributed run cannot be reached
+    │   ├── RedisUnreachable       the Redis of a distributed run cannot be reached
+    │   └── OutputPathError        an output that cannot be written     (also a ValueError)
     ├── PageError                  why one page produced no story: becomes its error record
     ├── Refused                    a URL the URL policy does not allow (`offsite`, `blocked_address`)
     ├── FetchError                 robots.txt, a feed or a sitemap could not be read
     ├── RecordingError             a recording folder that cannot be used
     │   ├── HarError               its HAR file cannot be read
     │   ├── SourceMissing          a reference recording's page is not there
-    │   └── SourceChanged          a reference recording's page is not the one recorded
+    │   ├── SourceChanged          a reference recording's page is not the one recorded
+    │   └── UnsafeRead             a recording's file that is not read  (also an OSError)
     ├── LocatedError               a site-file value's problem and where below it (a ValueError,
     │                              so pydantic reports it at its place)
     └── NotReady                   a wait or required click that did not happen in time (the
@@ -112,6 +114,11 @@ class StateError(ConfigError):
 
 class RedisUnreachable(ConfigError):
     """Redis cannot be reached (or the URL is wrong): one line for the user (`scrapers.scale`)."""
+
+
+class OutputPathError(ConfigError, ValueError):
+    """An output that cannot be written (`--out` a folder, an unwritable place, a recording
+    folder that is a link), found before any page is fetched (`scrapers.output.outpath`)."""
 
 
 # -- one page -----------------------------------------------------------------------------------
@@ -219,6 +226,11 @@ class SourceMissing(RecordingError):
 
 class SourceChanged(RecordingError):
     """The page a reference recording names is not the page it was recorded from."""
+
+
+class UnsafeRead(RecordingError, OSError):
+    """A file of a recording that is not read: not a regular file, a link out of the recording,
+    or over its size limit (`scrapers.output.bounded`); what it is, in one line."""
 
 
 # -- site-file validation -----------------------------------------------------------------------

@@ -144,6 +144,15 @@ def hang(server: LocalServer) -> Callable[[BaseHTTPRequestHandler], None]:
     return reply
 
 
+def wait_closed(server: LocalServer, hang_guard_s: float = 60) -> bool:
+    """Whether a dripping or hanging reply saw its client leave. The guard only keeps a broken
+    build from hanging the suite; it bounds nothing a test claims (a loaded machine is slow)."""
+    deadline = time.monotonic() + hang_guard_s
+    while not server.closed_at and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(server.closed_at)
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (connecting to it is refused)."""
     with socket.socket() as s:

@@ -28,6 +28,7 @@ from playwright.async_api import BrowserContext, Page, ProxySettings
 
 from scrapers.browser.guard import AddressBook, Guard
 from scrapers.browser.routing import close_popups, close_quietly
+from scrapers.browser.webrtc import without_webrtc
 from scrapers.config.renderspec import RenderSpec
 from scrapers.errors import Refused
 from scrapers.net.scope import registrable_domain
@@ -154,6 +155,7 @@ class ContextPool:
             if guard is not None:
                 proxy = {"server": await guard.start(), "bypass": direct or ""}
             ctx = await self._make(cfg, har_path, proxy)
+            await without_webrtc(ctx)  # its UDP would go around the proxy
         except BaseException:
             if guard is not None:
                 await guard.close()

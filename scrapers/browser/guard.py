@@ -40,24 +40,29 @@ class AddressBook:
 
     policy: UrlPolicy
     _known: dict[tuple[str, int], tuple[float, list[str]]] = field(default_factory=dict)
+    _pinned: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
     @functools.cached_property
     def direct(self) -> str | None:
-        """Chromium's proxy bypass list: the named origins, whose requests need no check (they
-        may reach any address) and go straight to their server; None when nothing needs the
-        proxy at all (`allow_private`: every address is allowed, and Chromium refuses other
-        schemes itself)."""
-        if self.policy.allow_private:
-            return None
-        return ",".join(sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.policy.trusted))
+        """Chromium's proxy bypass list: nothing. The named origins go through the proxy too:
+        were Chromium to resolve their names itself, a name that answered 127.0.0.1 when the
+        job started could answer 127.0.0.2 a few seconds later (DNS rebinding)."""
+        return ""
 
     async def addresses(self, host: str, port: int, url: str) -> list[str]:
         key = (host.lower(), port)
+        if (pinned := self._pinned.get(key)) is not None:
+            return pinned
         hit = self._known.get(key)
         if hit is not None and time.monotonic() - hit[0] < ADDRESS_TTL_S:
             return hit[1]
         self.policy.check_target(url)
         ips = await asyncio.to_thread(self.policy.addresses, host, port, url)
+        if self.policy.is_trusted(host, port):
+            # A named origin may be any address, so its name is not asked again: the addresses
+            # it had when first used serve every connection of the job.
+            self._pinned[key] = ips
+            return ips
         if len(self._known) > 4096:  # a page requesting from endless hosts must not grow this forever
             self._known.clear()
         self._known[key] = (time.monotonic(), ips)

@@ -28,22 +28,20 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 from scrapers.errors import HarError
+from scrapers.net.secrets import (
+    REDACTED,
+    SECRET_PARAMS,
+    is_secret_header,
+    is_secret_param,
+    redact_pairs,
+    redact_url,
+)
 from scrapers.output.atomic import write_atomic
+from scrapers.output.bounded import MAX_PAGE_BYTES, ZipBudget, check_regular
 
 # Hop-by-hop or encoding headers: the stored body is already decoded.
 _DROP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
 
-REDACTED = "REDACTED"
-# Query parameters whose values are secrets (case-insensitive; globs allowed in a caller's list).
-SECRET_PARAMS: tuple[str, ...] = (
-    "token", "access_token", "refresh_token", "id_token", "auth", "key", "api_key", "apikey",
-    "sig", "signature", "session", "sessionid", "sid", "password", "passwd", "secret", "client_secret",
-)  # fmt: skip
-# Headers that carry credentials: removed from the recording.
-SECRET_REQUEST_HEADERS = frozenset(
-    {"cookie", "authorization", "proxy-authorization", "x-api-key", "x-auth-token"}
-)
-SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 _URL_HEADERS = frozenset({"referer", "location", "content-location"})
 _HAR_MEMBER = "har.har"
 
@@ -66,35 +64,6 @@ class _Slot:
         resp = self.responses[min(self.served, len(self.responses) - 1)]
         self.served += 1
         return resp
-
-
-def is_secret_param(name: str, secret_params: Sequence[str] = SECRET_PARAMS) -> bool:
-    """Whether a query parameter's value is a secret (its name matches a glob, case-insensitively)."""
-    low = name.lower()
-    return any(fnmatch.fnmatchcase(low, g.lower()) for g in secret_params)
-
-
-def _redact_pairs(text: str, secret_params: Sequence[str]) -> str:
-    """`a=1&token=x` -> `a=1&token=REDACTED`; everything else is kept byte for byte."""
-    pieces = []
-    for piece in text.split("&"):
-        name, eq, value = piece.partition("=")
-        if eq and value and value != REDACTED and is_secret_param(unquote_plus(name), secret_params):
-            piece = f"{name}={REDACTED}"
-        pieces.append(piece)
-    return "&".join(pieces)
-
-
-def redact_url(url: str, secret_params: Sequence[str] = SECRET_PARAMS) -> str:
-    """The URL with the values of secret query (and fragment) parameters replaced by REDACTED."""
-    if "?" not in url and "#" not in url:
-        return url
-    parts = urlsplit(url)
-    query = _redact_pairs(parts.query, secret_params) if parts.query else parts.query
-    frag = _redact_pairs(parts.fragment, secret_params) if "=" in parts.fragment else parts.fragment
-    if query == parts.query and frag == parts.fragment:
-        return url
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, frag))
 
 
 def normalize_url(
@@ -124,13 +93,15 @@ class HarArchive:
     def load(cls, path: Path, ignore_params: Sequence[str] = ()) -> HarArchive:
         archive = cls(path, tuple(ignore_params))
         try:
+            check_regular(path, MAX_PAGE_BYTES, within=path.parent)
             with zipfile.ZipFile(path) as zf:
-                log = json.loads(zf.read(_HAR_MEMBER))["log"]
+                budget = ZipBudget(zf)  # a 1 MiB zip may hold a gigabyte: every read is bounded
+                log = json.loads(budget.read(_HAR_MEMBER))["log"]
                 # Whatever was redacted when recorded is matched redacted now (scrub_har).
                 extra = [str(p) for p in log.get("_redactedParams") or [] if str(p) not in SECRET_PARAMS]
                 archive.secret_params = (*SECRET_PARAMS, *extra)
                 for entry in log["entries"]:
-                    resp = _response(entry["response"], zf, entry["request"]["url"])
+                    resp = _response(entry["response"], budget, entry["request"]["url"])
                     if resp is None:
                         continue  # the request failed or was blocked when recorded
                     req = entry["request"]
@@ -167,7 +138,7 @@ class HarArchive:
         return None
 
 
-def _response(resp: dict[str, object], zf: zipfile.ZipFile, url: str) -> HarResponse | None:
+def _response(resp: dict[str, object], zf: ZipBudget, url: str) -> HarResponse | None:
     status = resp.get("status")
     if not isinstance(status, int) or status <= 0:
         return None
@@ -238,8 +209,8 @@ def scrub_log(har: dict[str, Any], secret_params: Sequence[str] = SECRET_PARAMS)
     return har
 
 
-def _scrub_headers(headers: list[dict[str, Any]], drop: frozenset[str], params: Sequence[str]) -> None:
-    headers[:] = [h for h in headers if str(h.get("name", "")).lower() not in drop]
+def _scrub_headers(headers: list[dict[str, Any]], params: Sequence[str]) -> None:
+    headers[:] = [h for h in headers if not is_secret_header(str(h.get("name", "")))]
     for h in headers:
         if str(h.get("name", "")).lower() in _URL_HEADERS:
             h["value"] = redact_url(str(h.get("value", "")), params)
@@ -254,7 +225,7 @@ def _scrub_pairs(pairs: list[dict[str, Any]], params: Sequence[str]) -> None:
 def _scrub_request(req: dict[str, Any], params: Sequence[str]) -> None:
     if "url" in req:
         req["url"] = redact_url(str(req["url"]), params)
-    _scrub_headers(req.get("headers") or [], SECRET_REQUEST_HEADERS, params)
+    _scrub_headers(req.get("headers") or [], params)
     _scrub_pairs(req.get("queryString") or [], params)
     if "cookies" in req:
         req["cookies"] = []
@@ -262,11 +233,11 @@ def _scrub_request(req: dict[str, Any], params: Sequence[str]) -> None:
     if isinstance(post, dict):
         _scrub_pairs(post.get("params") or [], params)
         if "x-www-form-urlencoded" in str(post.get("mimeType", "")) and post.get("text"):
-            post["text"] = _redact_pairs(str(post["text"]), params)
+            post["text"] = redact_pairs(str(post["text"]), params)
 
 
 def _scrub_response(resp: dict[str, Any], params: Sequence[str]) -> None:
-    _scrub_headers(resp.get("headers") or [], SECRET_RESPONSE_HEADERS, params)
+    _scrub_headers(resp.get("headers") or [], params)
     if "cookies" in resp:
         resp["cookies"] = []
     if resp.get("redirectURL"):

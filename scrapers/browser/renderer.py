@@ -237,12 +237,14 @@ class Renderer:
         """
         gen = await self._acquire()
         start: float | None = None  # set when navigation starts: the page budget runs from there
+        before = ""  # the tab's URL before this page
         fresh = cfg.fresh_context or prepare is not None or har_path is not None
         slot: Slot | None = None
         healthy = False
         try:
             book = book or AddressBook(UrlPolicy.for_job([url]))
             slot = await self._open(gen, url, cfg, fresh, har_path, prepare, book)
+            before = slot.page.url  # a reused tab still shows its last page
             start = time.monotonic()
             async with asyncio.timeout(cfg.timeout_ms / 1000):
                 loaded = await load(slot.page, url, cfg, start, early_stop)
@@ -251,6 +253,7 @@ class Renderer:
                     refusal = slot.guard.refused(slot.page.url, since=slot.mark)
                     raise _refused(refusal, slot.page.url, since(start))
                 html = await page_html(slot.page)
+                _left_for_a_refusal(slot, url, since(start))
             healthy = True
             return RenderedPage(
                 url,
@@ -267,7 +270,7 @@ class Renderer:
             raise PageError(
                 "timeout",
                 f"page budget of {cfg.timeout_ms} ms exceeded",
-                final_url=slot.page.url if slot else None,
+                final_url=_reached(slot, before),
                 render_ms=since(start),
             ) from None
         except PlaywrightError as exc:
@@ -275,7 +278,7 @@ class Renderer:
             if refusals and "ERR_TUNNEL_CONNECTION_FAILED" in str(exc):
                 # An https page (or a redirect hop to one) whose tunnel the guard refused.
                 raise _refused(refusals[-1], slot.page.url if slot else url, since(start)) from None
-            raise _failure(exc, gen.browser.is_connected(), slot, since(start)) from None
+            raise _failure(exc, gen.browser.is_connected(), _reached(slot, before), since(start)) from None
         finally:
             if slot is not None:
                 # Closing the context writes the HAR: give a big page time to be saved.
@@ -305,14 +308,34 @@ class Renderer:
             raise PageError("browser", f"could not open a page within {OPEN_PAGE_TIMEOUT_S} s") from None
 
 
+def _left_for_a_refusal(slot: Slot, url: str, render_ms: int) -> None:
+    """Raise when the document is not the page but the guard's refusal: a client-side redirect
+    (meta refresh, `location =`, a script then a 302) went to a refused address. Named origins
+    are never refused, so a refusal of the document's own host and port means it came from it."""
+    final = slot.page.url
+    if slot.guard is None or final == url:
+        return
+    refusal = slot.guard.refused(final, since=slot.mark)
+    if refusal is None and final.startswith("chrome-error:") and slot.refusals():
+        refusal = slot.refusals()[-1]  # an https tunnel the guard refused: Chromium's error page
+    if refusal is not None:
+        raise _refused(refusal, final, render_ms)
+
+
 def _refused(refusal: Refused | None, url: str, render_ms: int) -> PageError:
     if refusal is None:
         return PageError("blocked_address", f"{url}: refused by the URL policy", render_ms=render_ms)
     return PageError(refusal.kind, refusal.reason, final_url=refusal.url, render_ms=render_ms)
 
 
-def _failure(exc: PlaywrightError, connected: bool, slot: Slot | None, render_ms: int) -> PageError:
-    final_url = slot.page.url if slot else None
+def _reached(slot: Slot | None, before: str) -> str | None:
+    """Where a failed page got to: None unless its tab left the page it showed before (a
+    reused tab's last page, about:blank, Chromium's error page are no URL of this page's)."""
+    now = slot.page.url if slot is not None else ""
+    return now if now != before and now.startswith(("http://", "https://")) else None
+
+
+def _failure(exc: PlaywrightError, connected: bool, final_url: str | None, render_ms: int) -> PageError:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return PageError(
         classify(exc) if connected else "browser", message, final_url=final_url, render_ms=render_ms

@@ -21,7 +21,7 @@ from scrapers.cli.common import (
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import PageError, UsageError
 from scrapers.page.pipeline import SeenPage, process_saved
-from scrapers.page.record_builders import error_record, now_utc
+from scrapers.page.record_builders import error_record, now_utc, record_line
 
 
 def add_parser(sub: SubParsers) -> None:
@@ -69,7 +69,8 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     site = sites.choose(args.url, args.site)
     rec = process_saved(SeenPage(args.url, read_html(args.html_file, args.encoding), args.url), site)
-    print(rec.to_json())
+    rec, line = record_line(rec)
+    print(line)
     return EXIT_FAILED if rec.status == "error" else EXIT_OK
 
 
@@ -95,9 +96,10 @@ def _batch(batch: Path, sites: SiteRegistry, site_name: str | None, encoding: st
                 raise TypeError(f"encoding must be a string, not {line_encoding!r}")
             html = read_html(path, line_encoding)
             rec = process_saved(SeenPage(url, html, url), sites.choose(url, site_name))
-        except (ValueError, KeyError, TypeError, OSError, UsageError) as exc:
+        except Exception as exc:  # a bad line or page is that line's record; the batch goes on
             problem = PageError("content", f"{batch}:{n}: {type(exc).__name__}: {exc}")
             rec = error_record(url, None, problem, attempts=1, fetched_at=now_utc())
+        rec, out = record_line(rec)
         failed += rec.status == "error"
-        print(rec.to_json(), flush=True)
+        print(out, flush=True)
     return EXIT_FAILED if failed else EXIT_OK

@@ -21,6 +21,7 @@ from scrapers.cli.common import (
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import RecordingError
+from scrapers.output.outpath import check_output_folder
 from scrapers.page.pipeline import PagePipeline
 from scrapers.recordings.recording import OFFLINE, RECORDINGS_DIR, SAFE_NAME, record_page, recording_name
 from scrapers.recordings.reference import CHROMIUM_FILE, Reference, record_chromium, record_reference
@@ -133,6 +134,10 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     sites = registry(args)
     chosen = {url: sites.choose(url, args.site) for url in args.urls}  # fail before the browser
+    # A folder that cannot be replaced fails now, before any page is fetched (OutputPathError:
+    # one line, exit 2, cli/main.py).
+    for url, site in chosen.items():
+        check_output_folder(args.into / site.site / (args.name or recording_name(url)))
     clock = args.clock or datetime.now(UTC).replace(microsecond=0)
     if args.reference:
         url, site = next(iter(chosen.items()))

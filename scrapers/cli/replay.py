@@ -12,7 +12,7 @@ from scrapers.browser.renderer import Renderer
 from scrapers.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, FORMATTER, SubParsers, registry
 from scrapers.cli.console import quiet_driver_loss
 from scrapers.config.sitespec import SiteSpec
-from scrapers.errors import SourceChanged, SourceMissing
+from scrapers.errors import HarError, RecordingError, SourceChanged, SourceMissing
 from scrapers.page.pipeline import PagePipeline
 from scrapers.recordings.recording import (
     OFFLINE,
@@ -137,7 +137,12 @@ async def _replay_all(
     async with Renderer(headless=not args.headed) as renderer:
         pipeline = PagePipeline(renderer, OFFLINE)
         for rec in recordings:
-            result = await replay(pipeline, rec, sites[rec.name])
+            try:
+                result = await replay(pipeline, rec, sites[rec.name])
+            except (RecordingError, HarError) as exc:  # a broken or hostile HAR: this one fails
+                tally.add(rec.name, ok=False)
+                print(f"FAIL    {rec.name}: {exc}")
+                continue
             extra = f", {len(result.missing)} not recorded" if result.missing else ""
             counts = f"({result.served} from HAR, {result.blocked} blocked{extra})"
             tally.add(rec.name, result.ok or args.update)

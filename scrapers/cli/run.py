@@ -35,6 +35,8 @@ from scrapers.config.sitefiles import SiteRegistry
 from scrapers.errors import UsageError
 from scrapers.job.run import Backend, JobResult, run_job, summary_path
 from scrapers.job.stats import DEFAULT_INTERVAL_S
+from scrapers.output.outpath import check_output_file
+from scrapers.output.sink import partial_path
 from scrapers.output.state import state_path
 
 
@@ -132,7 +134,8 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-private",
         action="store_true",
-        help="let pages reach loopback, private and link-local addresses (docs/security.md)",
+        help="let the job's own hosts reach loopback and private addresses; link-local (cloud "
+        "metadata) stays refused unless named (docs/security.md)",
     )
     p.add_argument("--page-budget-ms", type=positive_int, help="hard time limit per page attempt")
     p.add_argument(
@@ -252,6 +255,8 @@ def execute(
     are scraped by workers on that Redis (scrapers/scale/)."""
     if job.site:
         sites.get(job.site)  # an unknown name fails before a browser starts
+    if out is not None:  # one line now (OutputPathError), not a traceback after every page was scraped
+        check_output_file(out, partial_path(out), summary_path(out), *([state] if state else []))
     progress = Progress()
 
     async def go() -> JobResult:

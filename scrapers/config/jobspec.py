@@ -87,8 +87,9 @@ class Scope(BaseModel):
     )
     allow_private: bool = PField(
         False,
-        description="let pages, feeds and sitemaps reach loopback, private, link-local and reserved "
-        "addresses (the hosts of start URLs are always allowed)",
+        description="let the job's own hosts (its scope) reach loopback and private addresses; other "
+        "hosts stay public-only and link-local (cloud metadata) stays refused unless its URL is a "
+        "start URL (the origins of start URLs are always allowed)",
     )
 
 

@@ -27,7 +27,8 @@ def job_policy(
       scope.
     - Also in scope (subdomains included): the domains of the site files those start URLs resolve
       to (`registry.choose(url, job.site)`; without a registry, none) and `scope.allow_hosts`.
-    - `scope.allow_private` lets any host reach non-public addresses.
+    - `scope.allow_private` lets the job's own hosts (its scope) reach private addresses;
+      link-local ones (cloud metadata) only through a URL the user named.
 
     Raises UnknownSiteError when `job.site` names no site file. `resolver` is for tests.
     """

@@ -20,7 +20,7 @@ from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.output.sink import NdjsonSink
 from scrapers.page.pipeline import PagePipeline
-from scrapers.page.record_builders import interrupted_record
+from scrapers.page.record_builders import interrupted_record, record_line
 
 log = get_logger("storyline.run")
 
@@ -49,7 +49,8 @@ class JobRunner:
         self.stopping.set()
 
     def _emit(self, rec: Record, attempts: int = 1) -> None:
-        self.sink.write(rec)
+        rec, line = record_line(rec)
+        self.sink.write_line(line)
         self.summary.add(rec, attempts)
         log.info(
             "page",

@@ -57,6 +57,17 @@ def address_problem(ip: Address) -> str | None:
     return None if ip.is_global else "a reserved address"
 
 
+# Cloud metadata services outside 169.254/16 (AWS over IPv6, Alibaba in the shared range).
+_METADATA = frozenset(ipaddress.ip_address(a) for a in ("fd00:ec2::254", "100.100.100.200"))
+
+
+def _link_local(ip: Address) -> bool:
+    """Link-local or a metadata service: refused even with allow_private (IPv4 in IPv6 unwrapped)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_link_local or ip in _METADATA
+
+
 def host_port(url: str) -> tuple[str, int]:
     """(lower-case host, port) of an http(s) URL; raises ValueError for a malformed one."""
     parts = urlsplit(url)
@@ -128,7 +139,8 @@ class UrlPolicy:
         return host, port
 
     def is_trusted(self, host: str, port: int) -> bool:
-        return self.allow_private or (host.lower().rstrip("."), port) in self.trusted
+        """An origin the user named: it may be any address."""
+        return (host.lower().rstrip("."), port) in self.trusted
 
     def addresses(self, host: str, port: int, url: str = "") -> list[str]:
         """The addresses to connect to for host:port; raises Refused for a non-public one and
@@ -146,14 +158,19 @@ class UrlPolicy:
                 raise OSError(f"{host} does not resolve")
         if self.is_trusted(host, port):
             return ips
+        # allow_private opens private ranges to the job's own hosts only; link-local (cloud
+        # metadata) stays refused unless its origin is named.
+        own = self.allow_private and self.in_scope(host)
         for ip in ips:
-            problem = address_problem(ipaddress.ip_address(ip))
-            if problem:
-                raise Refused(
-                    "blocked_address",
-                    where,
-                    f"{host} is {problem} ({ip}); a job reaches those only with allow_private: true",
+            address = ipaddress.ip_address(ip)
+            problem = address_problem(address)
+            if problem and not (own and not _link_local(address)):
+                hint = (
+                    "name its URL to reach it"
+                    if own or self.allow_private
+                    else "a job reaches those only with allow_private: true"
                 )
+                raise Refused("blocked_address", where, f"{host} is {problem} ({ip}); {hint}")
         return ips
 
     def check(self, url: str, *, navigation: bool = False) -> list[str]:

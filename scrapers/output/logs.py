@@ -9,6 +9,8 @@ from typing import Any
 
 import structlog
 
+from scrapers.net.secrets import redact_text
+
 
 class _CurrentStderr:
     """Whatever `sys.stderr` is when a line is written, not when logging was set up (a test
@@ -40,6 +42,16 @@ class _Floor:
         return event
 
 
+def _no_credentials(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """No log line keeps a credential: `user:pass@` and secret parameters of URLs redacted."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redact_text(value)
+        elif isinstance(value, list):
+            event[key] = [redact_text(v) if isinstance(v, str) else v for v in value]
+    return event
+
+
 def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
     """Call once per process, from the CLI. `json` defaults to 'stderr is not a terminal'."""
     level = logging.WARNING - 10 * verbosity if verbosity >= 0 else logging.ERROR
@@ -51,6 +63,7 @@ def configure(verbosity: int = 0, *, json: bool | None = None) -> None:
         processors=[
             # On a terminal the progress line says it all; `stats` is for logs read off one.
             _Floor(level, frozenset() if sys.stderr.isatty() else ALWAYS_SHOWN),
+            _no_credentials,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,

@@ -6,11 +6,13 @@ SCHEMA_VERSION on any incompatible change.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError
 
 from scrapers.errors import ErrorKind
+from scrapers.output.text import valid_json, valid_text
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -18,33 +20,38 @@ _OUT = ConfigDict(extra="forbid")
 
 JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 
+# Every text entering a record is valid Unicode (scrapers/output/text.py): a lone surrogate
+# becomes U+FFFD here, so no record fails to be written for its content.
+Text = Annotated[str, AfterValidator(valid_text)]
+Fields = Annotated[dict[str, JsonValue], AfterValidator(valid_json)]
+
 
 class LeadImage(BaseModel):
     model_config = _OUT
-    url: str | None = None
-    caption: str | None = None
-    credit: str | None = None
+    url: Text | None = None
+    caption: Text | None = None
+    credit: Text | None = None
 
 
 class Section(BaseModel):
     model_config = _OUT
-    heading: str | None = None
-    paragraphs: list[str] = Field(default_factory=list)
+    heading: Text | None = None
+    paragraphs: list[Text] = Field(default_factory=list)
 
 
 class Story(BaseModel):
     model_config = _OUT
-    headline: str | None = None
-    summary: str | None = None
-    authors: list[str] = Field(default_factory=list)
-    published: str | None = Field(None, description="ISO 8601 with offset")
-    modified: str | None = Field(None, description="ISO 8601 with offset")
-    section: str | None = None
-    topics: list[str] = Field(default_factory=list)
+    headline: Text | None = None
+    summary: Text | None = None
+    authors: list[Text] = Field(default_factory=list)
+    published: Text | None = Field(None, description="ISO 8601 with offset")
+    modified: Text | None = Field(None, description="ISO 8601 with offset")
+    section: Text | None = None
+    topics: list[Text] = Field(default_factory=list)
     lead_image: LeadImage | None = None
     body: list[Section] = Field(default_factory=list)
-    text: str = Field("", description="summary then body paragraphs, joined by blank lines")
-    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    text: Text = Field("", description="summary then body paragraphs, joined by blank lines")
+    fields: Fields = Field(default_factory=dict)
     matched: dict[str, int] = Field(
         default_factory=dict, description="field -> index of the selector that matched (0 = primary)"
     )
@@ -52,33 +59,33 @@ class Story(BaseModel):
 
 class WidgetItem(BaseModel):
     model_config = _OUT
-    title: str | None = None
-    url: str | None = None
-    summary: str | None = None
-    published: str | None = None
-    image: str | None = None
-    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    title: Text | None = None
+    url: Text | None = None
+    summary: Text | None = None
+    published: Text | None = None
+    image: Text | None = None
+    fields: Fields = Field(default_factory=dict)
 
 
 class Widget(BaseModel):
     model_config = _OUT
-    name: str
-    title: str | None = None
+    name: Text
+    title: Text | None = None
     items: list[WidgetItem] = Field(default_factory=list)
 
 
 class Page(BaseModel):
     model_config = _OUT
-    title: str | None = None
-    language: str | None = None
-    canonical_url: str | None = None
-    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    title: Text | None = None
+    language: Text | None = None
+    canonical_url: Text | None = None
+    fields: Fields = Field(default_factory=dict)
 
 
 class Error(BaseModel):
     model_config = _OUT
     kind: ErrorKind
-    message: str
+    message: Text
     attempts: int = 1
     http_status: int | None = None
     previous: list[ErrorKind] = Field(
@@ -96,20 +103,24 @@ class Timings(BaseModel):
 class Record(BaseModel):
     model_config = _OUT
     schema_version: Literal[1] = SCHEMA_VERSION
-    site: str | None = None
+    site: Text | None = None
     extractor: Literal["selectors", "generic"] | None = None
-    url: str = Field(description="exactly as requested")
-    final_url: str | None = None
-    fetched_at: str = Field(description="ISO 8601 UTC")
+    url: Text = Field(description="exactly as requested")
+    final_url: Text | None = None
+    fetched_at: Text = Field(description="ISO 8601 UTC")
     http_status: int | None = None
     status: Literal["ok", "partial", "error"]
     story: Story | None = None
     widgets: list[Widget] = Field(default_factory=list)
     page: Page | None = None
-    missing: list[str] = Field(default_factory=list)
+    missing: list[Text] = Field(default_factory=list)
     error: Error | None = None
     timings_ms: Timings = Field(default_factory=Timings)
     blocked_requests: int = Field(0, description="requests of the page the URL policy refused")
 
     def to_json(self) -> str:
-        return self.model_dump_json()
+        try:
+            return self.model_dump_json()
+        except PydanticSerializationError:
+            # Text put in after validation (a copy with an update): validating again cleans it.
+            return Record.model_validate(self.model_dump()).model_dump_json()

@@ -41,7 +41,14 @@ from scrapers.output.logs import get_logger
 from scrapers.output.record import Record
 from scrapers.page.challenge import at_first_sight, challenge_reason
 from scrapers.page.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
-from scrapers.page.record_builders import error_record, interrupted_record, now_utc, story_record, unexpected
+from scrapers.page.record_builders import (
+    error_record,
+    interrupted_record,
+    now_utc,
+    story_record,
+    unexpected,
+    unwritable,
+)
 
 log = get_logger("storyline.page")
 
@@ -163,17 +170,22 @@ def process_saved(page: SeenPage, site: SiteSpec, fetched_at: str | None = None)
 
 
 def _story(page: SeenPage, ex: Extraction, fetched_at: str, extract_started: float) -> Record:
-    """Step 5 for a page that passed the judge; extraction timed from `extract_started`."""
-    return story_record(
-        page.url,
-        ex,
-        final_url=page.final_url,
-        http_status=page.http_status,
-        fetched_at=fetched_at,
-        render_ms=page.render_ms,
-        extract_ms=int((time.perf_counter() - extract_started) * 1000),
-        blocked_requests=page.blocked_requests,
-    )
+    """Step 5 for a page that passed the judge; extraction timed from `extract_started`.
+    A record that cannot be built is the page's `content` error, like a failed extraction."""
+    try:
+        return story_record(
+            page.url,
+            ex,
+            final_url=page.final_url,
+            http_status=page.http_status,
+            fetched_at=fetched_at,
+            render_ms=page.render_ms,
+            extract_ms=int((time.perf_counter() - extract_started) * 1000),
+            blocked_requests=page.blocked_requests,
+        )
+    except Exception as exc:
+        log.error("record could not be built", url=page.url, error=f"{type(exc).__name__}: {exc}")
+        return unwritable(page.url, exc, site=ex.site, fetched_at=fetched_at)
 
 
 class PagePipeline:

@@ -34,6 +34,7 @@ RETRYABLE_KINDS = frozenset({"timeout", "network", "browser"})
 RETRYABLE_HTTP = frozenset({408, 429, 500, 502, 503, 504})
 ROBOTS_TIMEOUT_S = 10.0
 MAX_RETRY_AFTER_S = 60.0  # a server asking for longer gets this; the page is retried or recorded
+MAX_CRAWL_DELAY_S = MAX_RETRY_AFTER_S  # the longest wait between pages a robots.txt gets
 
 
 def product_token(user_agent: str) -> str:
@@ -117,10 +118,13 @@ class RobotsPolicy:
         self.cache = cache
         self.client = client
         self.token = product_token(user_agent)
-        self.policy = policy if policy is not None else UrlPolicy(allow_private=True)
+        # Without a job's policy (record, suggest): the page's own origin is trusted, its
+        # robots.txt may not redirect to another private address or port.
+        self.policy = policy
         self.timeout = timeout
         self._files: dict[str, RobotsFile] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._capped_origins: set[str] = set()
 
     async def robots(self, url: str) -> RobotsFile:
         """The robots.txt of `url`'s origin (fetched on first use); raises ValueError for a URL
@@ -149,7 +153,8 @@ class RobotsPolicy:
             if self.client is not None:
                 raw = await self.client.get(url, navigation=False, **caps)
             else:
-                raw = await fetch_bytes(url, self.user_agent, policy=self.policy, navigation=False, **caps)
+                policy = self.policy or UrlPolicy.for_job([origin])
+                raw = await fetch_bytes(url, self.user_agent, policy=policy, navigation=False, **caps)
         except FetchError as exc:
             if exc.kind == "redirects" or (exc.kind == "http" and 400 <= (exc.status or 0) < 500):
                 log.info("robots.txt unavailable; allowing all", origin=origin, error=exc.message)
@@ -177,7 +182,22 @@ class RobotsPolicy:
             return 0.0
         if not robots.rules.can_fetch(url, self.token):
             raise PageError("robots", "disallowed by robots.txt")
-        return float(robots.rules.crawl_delay(self.token) or 0)
+        return self._capped(url, robots.rules.crawl_delay(self.token))
+
+    def _capped(self, url: str, asked: float | None) -> float:
+        """A Crawl-delay of a day would park the job: capped like Retry-After, and said once."""
+        delay = float(asked or 0)
+        if not delay >= 0:  # NaN, negative
+            return 0.0
+        if delay > MAX_CRAWL_DELAY_S:
+            origin = origin_of(url)
+            if origin not in self._capped_origins:
+                self._capped_origins.add(origin)
+                log.warning(
+                    "robots.txt Crawl-delay capped", origin=origin, asked_s=delay, cap_s=MAX_CRAWL_DELAY_S
+                )
+            return MAX_CRAWL_DELAY_S
+        return delay
 
 
 class DomainGate:

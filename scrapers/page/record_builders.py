@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import ErrorKind, PageError
 from scrapers.extract.recipe import Extraction
+from scrapers.output.logs import get_logger
 from scrapers.output.record import Error, Record, Timings
+
+log = get_logger("storyline.records")
 
 
 def now_utc() -> str:
@@ -93,3 +96,27 @@ def interrupted_record(url: str, site: SiteSpec | None, *, started: bool) -> Rec
 def unexpected(exc: BaseException, kind: ErrorKind = "browser") -> PageError:
     """A bug must not lose the page: any other exception becomes a PageError for its record."""
     return PageError(kind, f"unexpected failure: {type(exc).__name__}: {exc}")
+
+
+def unwritable(
+    url: str, exc: BaseException, *, site: str | None = None, fetched_at: str | None = None
+) -> Record:
+    """The `content` error record of a URL whose record could not be built or written."""
+    return Record(
+        site=site,
+        url=url,
+        fetched_at=fetched_at or now_utc(),
+        status="error",
+        error=Error(kind="content", message=f"its record could not be written: {type(exc).__name__}: {exc}"),
+    )
+
+
+def record_line(rec: Record) -> tuple[Record, str]:
+    """The record and its NDJSON line; a record that cannot be written becomes its URL's
+    `content` error record (logged), so the run goes on and the URL keeps its line."""
+    try:
+        return rec, rec.to_json()
+    except Exception as exc:  # whatever the content: the URL still gets its one line
+        log.error("record could not be written", url=rec.url, error=f"{type(exc).__name__}: {exc}")
+        err = unwritable(rec.url, exc, site=rec.site, fetched_at=rec.fetched_at)
+        return err, err.to_json()

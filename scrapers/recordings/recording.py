@@ -36,14 +36,16 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, Route, WebSocketRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from scrapers.browser.har import SECRET_PARAMS, HarArchive, redact_url, scrub_har
+from scrapers.browser.har import HarArchive, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
 from scrapers.config.settings import Overrides
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
 from scrapers.errors import RecordingError
+from scrapers.net.secrets import SECRET_PARAMS, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode, write_atomic
+from scrapers.output.bounded import MAX_JSON_BYTES, read_bounded
 from scrapers.output.record import Record
 from scrapers.page.pipeline import PagePipeline, PipelineOptions
 from scrapers.recordings.compare import Diff
@@ -99,7 +101,7 @@ class Recording:
     def load(cls, path: Path) -> Recording:
         meta_path = path / META_FILE
         try:
-            meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+            meta = Meta.model_validate_json(read_bounded(meta_path, MAX_JSON_BYTES, within=path))
         except (OSError, ValidationError) as exc:
             raise RecordingError(f"{meta_path}: not a recording's meta.json ({exc})") from None
         if not (path / HAR_FILE).is_file():
@@ -110,7 +112,7 @@ class Recording:
 def read_expected(path: Path) -> dict[str, Any]:
     """A recording's expected.json (or its Chromium twin)."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(read_bounded(path, MAX_JSON_BYTES, within=path.parent))
     except (OSError, ValueError) as exc:
         raise RecordingError(f"{path}: unreadable ({exc})") from None
     return data
@@ -140,7 +142,7 @@ def find_recordings(paths: Iterable[Path]) -> list[Recording]:
 def is_reference(folder: Path) -> bool:
     """A reference recording (`pipeline.reference`): no HAR, its page named by path and checksum."""
     try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        meta = json.loads(read_bounded(folder / META_FILE, MAX_JSON_BYTES, within=folder))
         return isinstance(meta, dict) and meta.get("kind") == "reference"
     except (OSError, ValueError):
         return False  # Recording.load says what is wrong with it
@@ -161,9 +163,11 @@ def recording_name(url: str) -> str:
     return name or "page"
 
 
-def comparable(rec: Record) -> dict[str, Any]:
-    """The record as compared and stored in expected.json."""
-    return rec.model_dump(mode="json", exclude=set(VOLATILE))
+def comparable(rec: Record, secret_params: Sequence[str] = SECRET_PARAMS) -> dict[str, Any]:
+    """The record as compared and stored in expected.json: every address in it without its
+    credentials (a canonical URL's `token=`, a `user:pass@`), both sides alike."""
+    out: dict[str, Any] = redacted(rec.model_dump(mode="json", exclude=set(VOLATILE)), secret_params)
+    return out
 
 
 def iso_utc(t: datetime) -> str:
@@ -191,7 +195,7 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
         if not file.is_file():
             continue
         data = json.loads(file.read_text(encoding="utf-8"))
-        scrubbed = _redact_urls(data, params)
+        scrubbed = redacted(data, params)
         if scrubbed != data:
             dump_json(file, scrubbed)
             changed = True
@@ -201,15 +205,6 @@ def scrub_recording(path: Path, extra_params: Sequence[str] = ()) -> bool:
 def _utf8_dom(html: str) -> str:
     """dom.html is written as UTF-8: a BOM says so if the DOM's <meta charset> names another."""
     return html if decode_html(html.encode("utf-8"))[1] == "utf-8" else "\ufeff" + html
-
-
-def _redact_urls(data: dict[str, Any], params: Sequence[str]) -> dict[str, Any]:
-    """The record's (or meta's) own addresses redacted: they are the ones replay navigates to."""
-    out = dict(data)
-    for key in ("url", "final_url"):
-        if isinstance(out.get(key), str):
-            out[key] = redact_url(out[key], params)
-    return out
 
 
 def _meta(pipeline: PagePipeline, url: str, rec: Record, site: SiteSpec, clock: datetime) -> Meta:
@@ -248,6 +243,8 @@ async def record_page(
     """
     if not SAFE_NAME.fullmatch(dest.name):
         raise RecordingError(f"{dest}: not a recording folder name (a-z, 0-9, '.', '_', '-')")
+    if dest.is_symlink():  # replacing it would act on what it points to
+        raise RecordingError(f"{dest}: is a symbolic link; a recording folder must be a real folder")
     timezone = site.render.timezone or DEFAULT_TIMEZONE
     locale = site.render.locale or DEFAULT_LOCALE
     fixed = _with_clock_zone(site, timezone, locale)
@@ -358,7 +355,7 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
         await ctx.route_web_socket("**/*", no_socket)
 
     got = (await pipeline.run(meta.url, fixed, prepare=offline, fetched_at=meta.clock)).record
-    diffs = compare(rec.expected(), comparable(got))
+    diffs = compare(rec.expected(), comparable(got, har.secret_params))
     return ReplayResult(rec, got, diffs, result.served, result.blocked, result.missing)
 
 

@@ -38,11 +38,12 @@ from typing import Any, Literal
 from playwright.async_api import BrowserContext
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from scrapers.browser.har import SECRET_PARAMS, redact_url
 from scrapers.config.sitespec import SiteSpec
 from scrapers.dom.decode import decode_html
-from scrapers.errors import RecordingError, SourceChanged, SourceMissing
+from scrapers.errors import RecordingError, SourceChanged, SourceMissing, UnsafeRead
+from scrapers.net.secrets import SECRET_PARAMS, redact_url, redacted
 from scrapers.output.atomic import fsync_dir, usual_mode
+from scrapers.output.bounded import MAX_JSON_BYTES, MAX_PAGE_BYTES, read_bounded
 from scrapers.output.record import Record
 from scrapers.page.pipeline import PagePipeline, SeenPage, process_saved
 from scrapers.recordings.compare import Diff, compare
@@ -142,7 +143,9 @@ class Reference:
         """The page's bytes, once they are known to be the ones recorded."""
         src = self.meta.source
         try:
-            data = self.source_file.read_bytes()
+            data = read_bounded(self.source_file, MAX_PAGE_BYTES)  # no device, no FIFO
+        except UnsafeRead as exc:  # there, but not a page: a failure, not a skip
+            raise SourceChanged(f"{self.name}: its page is refused: {exc}") from None
         except OSError as exc:
             raise SourceMissing(
                 f"{self.name}: its page {src.path} is absent ({exc.strerror or exc}; "
@@ -165,7 +168,7 @@ class Reference:
     def load(cls, path: Path) -> Reference:
         meta_path = path / META_FILE
         try:
-            meta = ReferenceMeta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+            meta = ReferenceMeta.model_validate_json(read_bounded(meta_path, MAX_JSON_BYTES, within=path))
         except (OSError, ValidationError) as exc:
             raise RecordingError(f"{meta_path}: not a reference recording's meta.json ({exc})") from None
         return cls(path, meta)
@@ -257,18 +260,6 @@ async def record_chromium(
             break
     dump_json(ref.path / META_FILE, ref.meta.model_copy(update={"chromium": mark}).model_dump(mode="json"))
     return result
-
-
-def redacted(data: Any, params: Sequence[str]) -> Any:
-    """Every address in the record with its secret parameters' values redacted (an image CDN's
-    `sig`, say): the record is committed, and both sides of a comparison are redacted alike."""
-    if isinstance(data, dict):
-        return {k: redacted(v, params) for k, v in data.items()}
-    if isinstance(data, list):
-        return [redacted(v, params) for v in data]
-    if isinstance(data, str) and data.startswith(("http://", "https://", "/")):
-        return redact_url(data, params)
-    return data
 
 
 def content(data: dict[str, Any]) -> dict[str, Any]:

