@@ -63,6 +63,9 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, policy: UrlPolicy) -> None:
         self.policy = policy
         self._inner = httpcore.AnyIOBackend()
+        # The first answer for a host stays its answer for the client's life (one job): a name
+        # that resolves elsewhere later (DNS rebinding) still reaches the checked addresses.
+        self._pinned: dict[tuple[str, int], list[str]] = {}
 
     async def connect_tcp(
         self,
@@ -72,10 +75,13 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        try:  # the system resolver blocks: off the event loop
-            ips = await asyncio.to_thread(self.policy.addresses, host.strip("[]"), port)
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from None
+        ips = self._pinned.get((host, port))
+        if ips is None:
+            try:  # the system resolver blocks: off the event loop
+                ips = await asyncio.to_thread(self.policy.addresses, host.strip("[]"), port)
+            except OSError as exc:
+                raise httpcore.ConnectError(str(exc)) from None
+            self._pinned[(host, port)] = ips
         last: Exception = httpcore.ConnectError(f"{host} has no address")
         for ip in ips:
             try:

@@ -39,7 +39,7 @@ from localserver import (
 from scrapers.errors import FetchError
 from scrapers.net import client as fetch_module
 from scrapers.net.body import Body
-from scrapers.net.client import fetch_bytes
+from scrapers.net.client import HttpClient, fetch_bytes
 from scrapers.net.scope import UrlPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -351,3 +351,26 @@ def test_streamed_bodies_match_whole_decompression_whatever_the_chunking(
         assert isinstance(got, bytes) and data.startswith(got) and len(got) <= cap
     else:
         assert got == "too_large"
+
+
+def test_one_client_keeps_a_hosts_first_answer_when_its_name_resolves_elsewhere_later(
+    server: LocalServer, attempts: list[tuple[str, int]]
+) -> None:
+    """DNS rebinding through a job's client: the second connection goes where the first did."""
+    answers = iter([["127.0.0.1"], ["127.0.0.2"]])
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return next(answers)
+
+    server.routes["/feed.xml"] = text(XML, Connection="close")  # each fetch a new connection
+    policy = UrlPolicy.for_job([server.url("/", host="rebind.test")], resolver=rebinding)
+
+    async def twice() -> list[bytes]:
+        async with HttpClient(policy, "Storyline-test/1") as http:
+            url = server.url("/feed.xml", host="rebind.test")
+            return [await http.get(url, navigation=True), await http.get(url, navigation=True)]
+
+    assert run_async(twice()) == [XML, XML]
+    assert asked == ["rebind.test"] and attempts == [("127.0.0.1", server.port)] * 2
