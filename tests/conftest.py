@@ -18,6 +18,7 @@ from scrapers.browser.locate import find_chromium, launch_args
 from scrapers.browser.renderer import Renderer
 from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
+from userinstall import UserInstall, install
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -48,6 +49,13 @@ def browser_session(browser_type_launch_args: dict[str, Any]) -> Iterator[Browse
     session = BrowserSession(browser_type_launch_args)
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def user_install(tmp_path_factory: pytest.TempPathFactory) -> UserInstall:
+    """The wheel in a stock venv with its dependencies from the registry, once per session
+    (tests/userinstall.py); tests using it are `heavy`."""
+    return install(tmp_path_factory.mktemp("user-install"))
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,12 @@ def test_site_by_name_generic_or_loaded(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_an_unknown_site_or_a_bad_url_is_a_clear_error() -> None:
-    with pytest.raises(scrapers.UnknownSiteError, match=r"no site file named 'nope' \(known: .*demo-news"):
+    with pytest.raises(
+        scrapers.UnknownSiteError, match=r"no site file named 'nope' \(\d+ site files and generic; "
+    ):
         scrapers.extract_html("<p>x</p>", SAVED_URL, site="nope")
+    with pytest.raises(scrapers.UnknownSiteError, match=r"named 'demo-new' \(did you mean 'demo-news'"):
+        scrapers.extract_html("<p>x</p>", SAVED_URL, site="demo-new")
     with pytest.raises(ValueError, match="not an http"):
         scrapers.extract_html("<p>x</p>", "file:///etc/passwd")
 

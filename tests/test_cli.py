@@ -84,7 +84,12 @@ def test_unknown_site_name_is_a_clear_error(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
     assert main(["extract", str(tmp_path / "a.html"), "--url", "https://x.example/", "--site", "nope"]) == 2
     err = capsys.readouterr().err
-    assert "no site file named 'nope'" in err and "demo-news" in err
+    assert "no site file named 'nope'" in err and "storyline check` lists them" in err
+    assert (
+        main(["extract", str(tmp_path / "a.html"), "--url", "https://x.example/", "--site", "demo-nwes"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'demo-news'" in err, err  # not 127 names
 
 
 @pytest.mark.parametrize("command", ["extract", "scrape", "check", "demo"])
