@@ -37,13 +37,17 @@ from scrapers.output import logs
 from scrapers.output.record import Record
 from scrapers.pipeline.job import run_job
 from scrapers.pipeline.page import SeenPage, process_saved
+from scrapers.replay_api import Replayed, Replayer, recording_dirs
 
 __all__ = [
+    "Replayed",
+    "Replayer",
     "check_sites",
     "extract_file",
     "extract_html",
     "load_site",
     "load_sites",
+    "recording_dirs",
     "run",
     "run_sync",
     "scrape",

@@ -246,8 +246,9 @@ def test_docs_examples_run(block: str, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def in_docs_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The folder the docs' examples assume: a saved demo page as saved.html, nothing else."""
+    """The folder the docs' examples assume: a saved demo page as saved.html and its recording."""
     shutil.copy(SAVED, tmp_path / "saved.html")
+    shutil.copytree(SAVED.parent, tmp_path / "recordings" / "demo-news" / SAVED.parent.name)
     monkeypatch.chdir(tmp_path)
 
 

@@ -23,6 +23,7 @@ LAYERS = {
     "extract": 3,
     "pipeline": 4,
     "api": 5,  # the Python API: the command line may build on it, never the other way round
+    "replay_api": 5,  # the API's recordings part (Replayer), for users' CI and the pytest plugin
     "scale": 5,  # distributed runs (arq workers on Redis), on the pipeline; only the command line uses it
     "cli": 6,
 }

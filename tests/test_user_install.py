@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from userinstall import UserInstall
+from userinstall import ROOT, UserInstall
 
 pytestmark = pytest.mark.heavy
 
@@ -152,3 +153,63 @@ def test_a_changed_site_file_is_validated_again(user_install: UserInstall) -> No
     clash = user_install.run("extract", "page.html", "--url", "https://news.example.com/a/1", cwd=home)
     assert clash.returncode == 2 and "selectors/twin.yaml:2:" in clash.stderr
     assert "'news.example.com' is also claimed by selectors/my-news.yaml" in clash.stderr
+
+
+# ---- 3. recordings as tests in the user's CI ---------------------------------------------------
+
+RECORDING = ROOT / "recordings" / "demo-news" / "putin-kim-jong-un-meet-in-beijing"
+
+
+def recordings_project(user_install: UserInstall, name: str) -> Path:
+    """A user project of `recordings/` and `selectors/` only: two of the demo site's recordings
+    and its site file as the user's own."""
+    home = user_install.home / name
+    for folder in (RECORDING, RECORDING.parent / "record-turnout-at-chennai-book-fair"):
+        shutil.copytree(folder, home / "recordings" / "demo-news" / folder.name)
+    (home / "selectors").mkdir()
+    shutil.copy2(ROOT / "selectors" / "demo-news.yaml", home / "selectors" / "demo-news.yaml")
+    return home
+
+
+def edit_expected(home: Path, field: str, value: str) -> None:
+    path = home / "recordings" / "demo-news" / RECORDING.name / "expected.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["story"][field] = value
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def test_recordings_are_tests_in_the_users_project(user_install: UserInstall) -> None:
+    home = recordings_project(user_install, "recordings-ci")
+    passed = user_install.tool(
+        "pytest", "--storyline-recordings", "recordings", "-v", "-p", "no:cacheprovider", cwd=home
+    )
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    assert f"recordings/demo-news/{RECORDING.name} PASSED" in passed.stdout
+    assert "2 passed" in passed.stdout
+
+    edit_expected(home, "headline", "A headline the page does not have")
+    (home / "pytest.ini").write_text("[pytest]\nstoryline_recordings = recordings\n", encoding="utf-8")
+    failed = user_install.tool("pytest", "-p", "no:cacheprovider", cwd=home)  # the ini option alone
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    assert 'story.headline: expected "A headline the page does not have", got "Putin-Kim' in failed.stdout
+    assert f"FAILED recordings/demo-news/{RECORDING.name}" in failed.stdout and "1 passed" in failed.stdout
+
+
+@pytest.mark.browser
+def test_recordings_replay_in_chromium_with_the_chromium_option(user_install: UserInstall) -> None:
+    home = recordings_project(user_install, "recordings-chromium")
+    edit_expected(home, "section", "Not the section")
+    (home / "recordings" / "demo-news" / RECORDING.name / "dom.html").unlink()  # the HAR alone is replayed
+    args = (
+        "--storyline-recordings",
+        "recordings",
+        "--chromium",
+        "-k",
+        RECORDING.name,
+        "-p",
+        "no:cacheprovider",
+    )
+    done = user_install.tool("pytest", *args, cwd=home)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert 'story.section: expected "Not the section", got "World"' in done.stdout
+    assert "1 failed, 1 deselected" in done.stdout

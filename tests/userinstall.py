@@ -81,15 +81,27 @@ def build_wheel(tmp: Path) -> Path:
     return next((tmp / "dist").glob("storyline-*.whl"))
 
 
+# What a user's CI adds to run the recordings as tests (docs/recordings.md)
+CI_PACKAGES = ("pytest==9.2.0", "pytest-playwright==0.10.0")
+
+
 def install(tmp: Path, extras: str = "") -> UserInstall:
-    """`python3 -m venv v && v/bin/pip install storyline-*.whl`, as the README says."""
+    """`python3 -m venv v && v/bin/pip install storyline-*.whl pytest pytest-playwright`, as a
+    user's CI would."""
     wheel = build_wheel(tmp)
     venv = tmp / "venv"
     # The base interpreter's venv module, so the venv gets the pip that Python ships.
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True)
     done = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", f"{wheel}{extras}"],
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"{wheel}{extras}",
+            *CI_PACKAGES,
+        ],
         capture_output=True,
         text=True,
     )
