@@ -32,7 +32,7 @@ from scrapers.config.sitefiles import (
 )
 from scrapers.config.sitespec import SiteSpec
 from scrapers.config.yamlfile import Problem
-from scrapers.dom.decode import decode_html
+from scrapers.dom.decode import decode_html, gunzipped
 from scrapers.output import logs
 from scrapers.output.record import Record
 from scrapers.pipeline.job import run_job
@@ -105,8 +105,9 @@ def _loaded(given: Path | None, stamp: tuple[tuple[str, int, int], ...]) -> Site
 
 
 def _decode(data: bytes) -> str:
-    """Bytes as `storyline extract` reads them: BOM, <meta charset>, detection (dom/decode.py)."""
-    return decode_html(data)[0]
+    """Bytes as `storyline extract` reads them: gunzipped, then BOM, <meta charset>, detection
+    (dom/decode.py); ValueError for a broken gzip file."""
+    return decode_html(gunzipped(data))[0]
 
 
 def _http_url(url: str) -> str:

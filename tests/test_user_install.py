@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from localserver import LocalServer, text
 from userinstall import ROOT, UserInstall
 
 pytestmark = pytest.mark.heavy
@@ -213,3 +215,55 @@ def test_recordings_replay_in_chromium_with_the_chromium_option(user_install: Us
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     assert 'story.section: expected "Not the section", got "World"' in done.stdout
     assert "1 failed, 1 deselected" in done.stdout
+
+
+# ---- 4. a redesign does not pass silently ------------------------------------------------------
+
+REDESIGNED = (
+    """<html lang="en"><head><title>Bridge plans approved | Riverside Times</title>
+<meta property="og:site_name" content="Riverside Times"></head>
+<body><div class="new-layout">"""
+    + (
+        "<p>The council met on Tuesday to discuss the new bridge over the river and what it will cost.</p>"
+        * 6
+    )
+    + "</div></body></html>"
+)
+
+
+@pytest.mark.browser
+def test_a_redesign_is_partial_reported_as_drift_and_fails_with_fail_on_partial(
+    user_install: UserInstall, server: LocalServer
+) -> None:
+    """The site file's wait_for and story root are gone from the page (a redesign): the page is
+    extracted as it stands at the first attempt, its headline from <title>; the run says which
+    site drifted and how to draft a new file; --fail-on partial makes CI fail on it."""
+    server.routes["/news/bridge"] = text(REDESIGNED, "text/html; charset=utf-8")
+    home = user_install.home / "redesign"
+    (home / "selectors").mkdir(parents=True)
+    (home / "selectors" / "riverside.yaml").write_text(
+        f"site: riverside\ndomains: ['127.0.0.1:{server.port}']\n"
+        "render:\n  wait_for: article.story h1\n  timeout_ms: 4000\n"
+        "story:\n  root: article.story\n  headline: h1\n  body: {paragraphs: p}\n",
+        encoding="utf-8",
+    )
+    url = server.url("/news/bridge")
+    args = ("scrape", url, "--out", "out.ndjson", "--min-delay-ms", "0")
+    passed = user_install.run(*args, cwd=home)
+    assert passed.returncode == 0, passed.stderr[-3000:]
+    (record,) = [json.loads(line) for line in (home / "out.ndjson").read_text().splitlines()]
+    assert record["status"] == "partial" and record["error"] is None
+    assert record["story"]["headline"] == "Bridge plans approved"  # <title>, the site's name dropped
+    drift = "drift: site file 'riverside': 1 of 1 page(s) partial; 1 fell back to generic extraction"
+    assert drift in passed.stderr
+    assert f"storyline suggest {url} --site riverside" in passed.stderr
+    summary = json.loads((home / "out.summary.json").read_text())
+    schema = json.loads((ROOT / "schemas" / "summary.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(summary)
+    assert summary["retries"] == 0  # extracted at the first attempt, not retried into a timeout
+    assert summary["drift"]["riverside"]["partial"] == 1
+    assert summary["drift"]["riverside"]["missed"]["story.root"] == 1
+
+    failed = user_install.run(*args, "--fail-on", "partial", cwd=home)
+    assert failed.returncode == 1, failed.stderr[-3000:]
+    assert drift in failed.stderr

@@ -4,10 +4,10 @@ defaults and records as `run --url`)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from scrapers.cli.common import FORMATTER, SubParsers, http_url, registry
+from scrapers.cli.drift import say_done
 from scrapers.cli.run import add_job_options, apply_options, execute, exit_status, report_line
 from scrapers.config.jobspec import JobSpec, Start
 
@@ -35,5 +35,5 @@ def handle(args: argparse.Namespace) -> int:
     result = execute(
         job, out, registry(args), grace_s=args.grace, headed=args.headed, stats_every_s=args.stats_every
     )
-    print(report_line(result, out), file=sys.stderr)
-    return exit_status(result)
+    say_done(report_line(result, out), result.report, args)
+    return exit_status(result, args.fail_on)

@@ -104,15 +104,29 @@ def required_from_generic(spec: StorySpec, found: Found, doc: PageContext) -> Fo
     """Required fields the site file's selectors missed, looked up with the generic file's sources
     (JSON-LD, meta, the page's <h1>/<title>); `matched` says GENERIC_FALLBACK, `missing` keeps the
     name, so the record is `partial` and the file gets a look."""
-    generic = generic_site().story
+    fallback = generic_site().story
     values, matched = dict(found.values), dict(found.matched)
     for name in found.missing:
-        f = getattr(generic, name, None) if name in META_FIELDS else None
+        f = getattr(fallback, name, None) if name in META_FIELDS else None
         if isinstance(f, Field) and (got := eval_field(f, doc.root, doc)) is not None:
+            value: Value | None = got[0]
             if f.sources()[got[1]].xpath == "//title":
-                continue  # a page's <title> alone is often just the site's name (an empty shell)
-            values[name], matched[name] = got[0], GENERIC_FALLBACK
+                value = _title_headline(as_str(value), doc)
+            if value is None:
+                continue  # a <title> that is only the site's name (an empty shell) is no headline
+            values[name], matched[name] = value, GENERIC_FALLBACK
     return Found(values, matched, found.missing)
+
+
+def _title_headline(title: str | None, doc: PageContext) -> str | None:
+    """The page's <title> as the last headline fallback (docs/site-files.md): without the site's
+    name and section it appends, None when nothing else is left."""
+    names = [n for n in doc.head.metas.get("og:site_name", []) if n]
+    cleaned = generic.better_headline(title, names, _host(doc.url), title)
+    page = metadata.PageMeta(doc.head.metas, doc.jsonld, doc.url, doc.head.canonical, doc.head.title)
+    if not cleaned or metadata.is_site_name(cleaned, page.site_tokens, page.host):
+        return None
+    return cleaned
 
 
 def story_scope(spec: StorySpec, doc: PageContext) -> tuple[Selector | None, list[str]]:
