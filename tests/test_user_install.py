@@ -5,7 +5,9 @@ Heavy: the venv is made once per session, with packages from the registry."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import resource
 import shutil
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from localserver import LocalServer, text
+from localserver import LocalServer, free_port, text
 from userinstall import ROOT, UserInstall
 
 pytestmark = pytest.mark.heavy
@@ -267,3 +269,59 @@ def test_a_redesign_is_partial_reported_as_drift_and_fails_with_fail_on_partial(
     failed = user_install.run(*args, "--fail-on", "partial", cwd=home)
     assert failed.returncode == 1, failed.stderr[-3000:]
     assert drift in failed.stderr
+
+
+# ---- 5. nothing silent, nothing mislabelled ---------------------------------------------------
+
+
+def test_the_first_api_example_runs_as_written(user_install: UserInstall) -> None:
+    home = project(user_install, "api-example")
+    docs = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    first = re.findall(r"^```python\n(.*?)^```", docs, re.M | re.S)[0]
+    done = user_install.tool("python", "-c", first, cwd=home)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "ok generic",
+        "Rain returns to the valley ['A. Writer'] 2024-05-01T08:00:00+02:00",
+    ]
+
+
+def test_a_urls_file_line_without_a_scheme_is_named(user_install: UserInstall) -> None:
+    home = project(user_install, "urls-file")
+    (home / "urls.txt").write_text(
+        "# today\nhttps://news.example.com/a\nnews.example.com/b\n", encoding="utf-8"
+    )
+    done = user_install.run("run", "--urls-file", "urls.txt", cwd=home)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "urls.txt:3: 'news.example.com/b' lacks http:// or https://" in done.stderr
+
+
+def test_a_gzipped_saved_page_is_decompressed_and_a_broken_one_refused(user_install: UserInstall) -> None:
+    home = project(user_install, "gzip")
+    (home / "page.html.gz").write_bytes(gzip.compress(SMALL.encode("utf-8")))
+    done = user_install.run("extract", "page.html.gz", "--url", "https://news.example.com/a/1", cwd=home)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["story"]["headline"] == "Rain returns to the valley"
+    (home / "cut.html.gz").write_bytes(gzip.compress(SMALL.encode("utf-8"))[:40])
+    cut = user_install.run("extract", "cut.html.gz", "--url", "https://news.example.com/a/1", cwd=home)
+    assert cut.returncode == 2 and cut.stderr.count("\n") == 1, cut.stderr
+    assert cut.stderr.startswith("error: cut.html.gz: a gzip file that does not decompress")
+
+
+@pytest.mark.browser
+def test_unreachable_sites_are_network_errors_said_in_json_logs(user_install: UserInstall) -> None:
+    """A closed port and a name that does not resolve are `network` errors (they were `robots`
+    and `browser`); -v's page events carry the message; off a terminal the last line is JSON."""
+    home = project(user_install, "unreachable")
+    closed = f"http://127.0.0.1:{free_port()}/a"
+    urls = (closed, "http://no-such-host.invalid/b")
+    done = user_install.run("-v", "scrape", *urls, "--min-delay-ms", "0", cwd=home)
+    assert done.returncode == 1, done.stderr[-3000:]
+    errors = {r["url"]: r["error"] for r in map(json.loads, done.stdout.splitlines())}
+    assert errors[closed]["kind"] == "network" and "Connection refused" in errors[closed]["message"]
+    dns = errors["http://no-such-host.invalid/b"]
+    assert dns["kind"] == "network" and "DNS: no-such-host.invalid does not resolve" in dns["message"]
+    events = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON
+    pages = {e["url"]: e for e in events if e["event"] == "page"}
+    assert pages[closed]["message"] == errors[closed]["message"]
+    assert events[-1]["event"] == "run done" and events[-1]["by_status"] == {"error": 2}

@@ -48,6 +48,8 @@ def gunzipped(data: bytes) -> bytes:
         raise ValueError(f"a gzip file that does not decompress ({exc})") from None
     if inflate.unconsumed_tail:
         raise ValueError(f"a gzip file of more than {MAX_GUNZIPPED // 2**20} MiB decompressed")
+    if not inflate.eof:
+        raise ValueError("a gzip file that does not decompress (cut short)")
     return out
 
 

@@ -164,6 +164,8 @@ class _Transfer:
             return host, port, self.policy.addresses(host, port, url)
         except Refused as exc:
             raise FetchError.refused(exc) from None
+        except OSError as exc:  # the name does not resolve: a network error, not a crash
+            raise FetchError(url, str(exc), kind="network") from None
 
     def run(self, url: str, navigation: bool) -> bytes:
         """GET `url`, following up to MAX_REDIRECTS redirects, each checked (navigation scope)."""
