@@ -42,6 +42,7 @@ from scrapers.pipeline.policies import DomainGate, Gate, RetryPolicy, RobotsCach
 from scrapers.pipeline.records import error_record, interrupted_record, now_utc, story_record, unexpected
 
 log = get_logger("storyline.page")
+NEVER_APPEARED = ("render.wait_for ", "wait_for ")  # how browser/actions.py says a wait ran out
 NOT_READY_EXTRACT_S = 5.0  # extraction time of a page whose wait_for never came (it used the budget)
 
 
@@ -129,7 +130,8 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
         whose = (
             f" (site file {site.site!r}, domains {', '.join(site.domains)})" if site.site != "generic" else ""
         )
-        if status is None or not doc.xpath("normalize-space(//body)").get():
+        waited = page.not_ready.startswith(NEVER_APPEARED)  # not a required click: that stays an error
+        if not waited or status is None or not doc.xpath("normalize-space(//body)").get():
             raise PageError("timeout", page.not_ready + whose, render_ms=page.render_ms, **where)
         # The page did load, only the site file's element never came (a redesign, most often):
         # it degrades like a selector that misses, never an empty record after every retry.
