@@ -32,19 +32,23 @@ from scrapers.config.sitefiles import (
     user_dirs,
 )
 from scrapers.config.sitespec import SiteSpec
-from scrapers.dom.decode import decode_html
+from scrapers.dom.decode import decode_html, gunzipped
 from scrapers.errors import Problem
 from scrapers.job.run import run_job
 from scrapers.output import logs
 from scrapers.output.record import Record
 from scrapers.page.pipeline import SeenPage, process_saved
+from scrapers.replay_api import Replayed, Replayer, recording_dirs
 
 __all__ = [
+    "Replayed",
+    "Replayer",
     "check_sites",
     "extract_file",
     "extract_html",
     "load_site",
     "load_sites",
+    "recording_dirs",
     "run",
     "run_sync",
     "scrape",
@@ -102,8 +106,9 @@ def _loaded(given: Path | None, stamp: tuple[tuple[str, int, int], ...]) -> Site
 
 
 def _decode(data: bytes) -> str:
-    """Bytes as `storyline extract` reads them: BOM, <meta charset>, detection (dom/decode.py)."""
-    return decode_html(data)[0]
+    """Bytes as `storyline extract` reads them: gunzipped, then BOM, <meta charset>, detection
+    (dom/decode.py); ValueError for a broken gzip file."""
+    return decode_html(gunzipped(data))[0]
 
 
 def _http_url(url: str) -> str:

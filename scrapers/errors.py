@@ -16,6 +16,7 @@
     │   ├── HarError               its HAR file cannot be read
     │   ├── SourceMissing          a reference recording's page is not there
     │   ├── SourceChanged          a reference recording's page is not the one recorded
+    │   ├── RecordingMismatch      a replayed record is not its expected.json (an AssertionError)
     │   └── UnsafeRead             a recording's file that is not read  (also an OSError)
     ├── LocatedError               a site-file value's problem and where below it (a ValueError,
     │                              so pydantic reports it at its place)
@@ -226,6 +227,11 @@ class SourceMissing(RecordingError):
 
 class SourceChanged(RecordingError):
     """The page a reference recording names is not the page it was recorded from."""
+
+
+class RecordingMismatch(RecordingError, AssertionError):
+    """A replayed record differs from its expected.json; the message lists the fields
+    (`scrapers.testing.pytest_plugin`: an AssertionError, so pytest reports a failed test)."""
 
 
 class UnsafeRead(RecordingError, OSError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from scrapers.browser.renderer import Renderer
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.demo.server import DemoServer
 from scrapers.output.record import Record
+from userinstall import UserInstall, install
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -51,6 +53,26 @@ def browser_session(browser_type_launch_args: dict[str, Any]) -> Iterator[Browse
     session = BrowserSession(browser_type_launch_args)
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Site-file indexes (scrapers/config/siteindex.py) of the session's many temporary folders
+    go to a folder of the session's own, not to the user's cache."""
+    before = os.environ.get("STORYLINE_CACHE_DIR")
+    os.environ["STORYLINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("storyline-cache"))
+    yield
+    if before is None:
+        del os.environ["STORYLINE_CACHE_DIR"]
+    else:
+        os.environ["STORYLINE_CACHE_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+def user_install(tmp_path_factory: pytest.TempPathFactory) -> UserInstall:
+    """The wheel in a stock venv with its dependencies from the registry, once per session
+    (tests/userinstall.py); tests using it are `heavy`."""
+    return install(tmp_path_factory.mktemp("user-install"))
 
 
 @pytest.fixture(scope="session")

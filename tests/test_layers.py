@@ -29,6 +29,8 @@ LAYERS = {
     "api": 6,  # the Python API: the command line may build on it, never the other way round
     "scale": 6,  # distributed runs (arq workers on Redis), on the job; only the command line uses it
     "cli": 7,
+    "testing": 7,  # the pytest plugin: a user's recordings as tests in their CI
+    "replay_api": 6,  # the API's recordings part (Replayer), for users' CI and the pytest plugin
 }
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

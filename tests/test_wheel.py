@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from scrapers.version import __version__
+from userinstall import build_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("scrapers", "selectors", "setup.py", "pyproject.toml", "README.md")
 PAGE = """<html><head><title>Page title</title></head><body>
 <h1 class="mine">A headline only my site file knows</h1><article><p>One.</p><p>Two.</p></article>
 </body></html>"""
@@ -49,20 +48,8 @@ class Installed:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     tmp = tmp_path_factory.mktemp("wheel")
-    src = tmp / "src"
-    for name in SOURCES:
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            src.mkdir(exist_ok=True)
-            shutil.copy2(ROOT / name, src / name)
+    wheel = build_wheel(tmp)
     pip = [sys.executable, "-m", "pip"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"), str(src)],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next((tmp / "dist").glob("storyline-*.whl"))
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"

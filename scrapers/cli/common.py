@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 from urllib.parse import urlsplit
 
 from scrapers.config.sitefiles import SiteRegistry
-from scrapers.dom.decode import decode_html, lookup_encoding
+from scrapers.dom.decode import decode_html, gunzipped, lookup_encoding
 from scrapers.errors import UsageError
 
 # Exit statuses, documented in the README and `storyline --help`.
@@ -38,9 +38,11 @@ def read_html(path: Path, encoding: str | None = None) -> str:
     (`encoding` as the declared one); an unreadable path or unknown encoding is a UsageError."""
     check_encoding(encoding)
     try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        raw = gunzipped(sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes())
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     return decode_html(raw, encoding)[0]
 
 

@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from scrapers.cli.common import (
     registry,
     seconds,
 )
-from scrapers.cli.console import Progress, quiet_driver_loss
+from scrapers.cli.console import Progress, drift_lines, fails_on, quiet_driver_loss, say_done
 from scrapers.config.jobspec import JobSpec, Scope, adhoc_job, load_job
 from scrapers.config.settings import NO_OVERRIDES, Overrides
 from scrapers.config.sitefiles import SiteRegistry
@@ -148,6 +147,13 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"log a 'stats' event this often, and at the end (default {DEFAULT_INTERVAL_S:g}; 0: end only)",
     )
+    p.add_argument(
+        "--fail-on",
+        choices=["error", "partial"],
+        default="error",
+        help="exit status 1 when a page is an error (default), or also when one is partial: for CI, "
+        "where a layout change must not pass",
+    )
     add_headed(p)
 
 
@@ -202,6 +208,30 @@ def _state_path(job: JobSpec, out: Path | None, base: Path, given: Path | None) 
     return state_path(out) if out is not None else None  # standard output has no "beside"
 
 
+def _urls_file(path: Path) -> list[str]:
+    """The URLs of a --urls-file (one a line, # comments); a line that is not an http(s) URL is
+    a usage error naming its line (a scheme-less one was refused as off-scope, page by page)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"--urls-file {path}: cannot read it ({why})") from None
+    urls = []
+    for n, line in enumerate(lines, start=1):
+        url = line.strip()
+        if not url or url.startswith("#"):
+            continue
+        if "://" not in url:
+            raise UsageError(
+                f"--urls-file {path}:{n}: {url!r} lacks http:// or https:// (hint: https://{url})"
+            )
+        try:
+            urls.append(http_url(url))
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--urls-file {path}:{n}: {exc}") from None
+    return urls
+
+
 def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
     base = Path.cwd()
     if args.job is not None:
@@ -212,13 +242,7 @@ def _job_from_args(args: argparse.Namespace) -> tuple[JobSpec, Path | None]:
     else:
         urls = list(args.urls or [])
         if args.urls_file:
-            try:
-                lines = args.urls_file.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise UsageError(
-                    f"--urls-file {args.urls_file}: cannot read it ({exc.strerror or exc})"
-                ) from None
-            urls += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+            urls += _urls_file(args.urls_file)
         if not urls:
             raise UsageError("nothing to scrape: give a job file, --url or --urls-file (see --help)")
         # Ad-hoc URLs are scraped as asked, every time: no state store unless --state names one.
@@ -306,10 +330,10 @@ async def _backend(
         yield backend
 
 
-def exit_status(result: JobResult) -> int:
+def exit_status(result: JobResult, fail_on: str = "error") -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_FAILED if fails_on(result.report, fail_on) else EXIT_OK
 
 
 def report_line(result: JobResult, out: Path | None) -> str:
@@ -322,7 +346,9 @@ def report_line(result: JobResult, out: Path | None) -> str:
         wrote = f"; wrote {out} and {summary_path(out)}"
     elif out is not None:
         wrote = f"; nothing to write: kept {out} as it was; wrote {summary_path(out)}"
-    return f"{report['pages']} pages in {report['wall_s']}s ({counts}){wrote}"
+    return "\n".join(
+        [f"{report['pages']} pages in {report['wall_s']}s ({counts}){wrote}", *drift_lines(report)]
+    )
 
 
 def run_and_report(job: JobSpec, out: Path | None, args: argparse.Namespace, **more: Any) -> int:
@@ -337,8 +363,8 @@ def run_and_report(job: JobSpec, out: Path | None, args: argparse.Namespace, **m
         stats_every_s=args.stats_every,
         **more,
     )
-    print(report_line(result, out), file=sys.stderr)
-    return exit_status(result)
+    say_done(report_line(result, out), result.report, args)
+    return exit_status(result, args.fail_on)
 
 
 def handle(args: argparse.Namespace) -> int:

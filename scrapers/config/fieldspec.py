@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic import Field as PField
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 _NAME = r"^[a-z][a-z0-9_]*$"
 _SITE_ID = r"^[a-z0-9][a-z0-9._-]*$"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import re
@@ -14,6 +15,7 @@ import structlog
 
 from scrapers.config.fieldspec import _SITE_ID, PARTS_TAGS
 from scrapers.config.renderspec import ACTION_KEYS
+from scrapers.config.siteindex import IndexEntry, read_index, write_index
 from scrapers.config.sitespec import SiteSpec
 from scrapers.config.yamlfile import parse_model, position
 from scrapers.errors import ConfigFileError, Problem, UnknownSiteError
@@ -53,9 +55,14 @@ def library_dir() -> Path:
 
 def user_dirs(given: Path | None = None) -> list[Path]:
     """A user's own site-file folders, on top of the library: $STORYLINE_SELECTORS (several
-    separated by os.pathsep), then `given` (--selectors)."""
+    separated by os.pathsep), then `given` (--selectors), else the working folder's ./selectors
+    when there is one (where `suggest` writes). The library itself (a checkout's ./selectors)
+    is never one of them."""
     env = [Path(p) for p in os.environ.get("STORYLINE_SELECTORS", "").split(os.pathsep) if p.strip()]
-    return [*env, *([given] if given is not None else [])]
+    local = Path("selectors")
+    mine = [*env, given] if given is not None else [*env, *([local] if local.is_dir() else [])]
+    library = library_dir().resolve()
+    return [d for d in mine if not (d.is_dir() and d.resolve() == library)]
 
 
 def default_selectors_dir() -> Path:
@@ -136,10 +143,30 @@ def check_site_files(paths: Iterable[Path]) -> SiteCheck:
 class SiteRegistry:
     """The site files of one directory, found by name or by a URL's host."""
 
-    def __init__(self, sites: Iterable[SiteSpec]) -> None:
+    def __init__(self, sites: Iterable[SiteSpec], lazy: Iterable[IndexEntry] = ()) -> None:
+        # name -> domains for every site; the specs loaded so far, and the files of the rest
+        # (an indexed folder's files are read when first used: see siteindex.py)
+        self._domains: dict[str, tuple[str, ...]] = {}
         self._by_name: dict[str, SiteSpec] = {}
+        self._files: dict[str, Path] = {}
+        self._by_path: dict[str, SiteSpec] = {}  # files named by path (--site FILE.yaml)
+        self._told: set[tuple[str, str]] = set()  # (site, url) already warned of in `choose`
+        for entry in lazy:
+            self._domains[entry.site], self._files[entry.site] = entry.domains, entry.path
         for s in sites:
-            self._by_name[s.site] = s
+            self._domains[s.site], self._by_name[s.site] = tuple(s.domains), s
+            self._files.pop(s.site, None)
+
+    def _spec(self, name: str) -> SiteSpec:
+        """The loaded site file of a known name (loaded now if it was only indexed)."""
+        if name not in self._by_name:
+            site = load_site_file(self._files[name])
+            if site.site != name:  # edited since the index was checked: validate it all next time
+                raise ConfigFileError([Problem(str(self._files[name]), 1, 1, "site", "changed while in use")])
+            if tuple(site.domains) != self._domains[name]:  # some domains were taken over (overlaid)
+                site = site.model_copy(update={"domains": list(self._domains[name])})
+            self._by_name[name] = site
+        return self._by_name[name]
 
     @classmethod
     def layered(cls, given: Path | None = None) -> SiteRegistry:
@@ -160,66 +187,120 @@ class SiteRegistry:
 
     def overlaid(self, upper: SiteRegistry, where: str) -> SiteRegistry:
         """This registry under `upper`'s files (see `layered`)."""
-        taken = {d for site in upper._by_name.values() for d in site.domains}
-        kept: list[SiteSpec] = []
-        for site in self._by_name.values():
-            if site.site in upper._by_name:
-                log.warning("site file overrides the built-in one", site=site.site, folder=where)
+        taken = {d for domains in upper._domains.values() for d in domains}
+        merged = SiteRegistry([])
+        for name, domains in self._domains.items():
+            if name in upper._domains:
+                log.warning("site file overrides the built-in one", site=name, folder=where)
                 continue
-            lost = [d for d in site.domains if d in taken]
+            lost = [d for d in domains if d in taken]
             if lost:
-                log.warning("site file takes over domains", site=site.site, domains=lost, folder=where)
-                if len(lost) == len(site.domains):
+                log.warning("site file takes over domains", site=name, domains=lost, folder=where)
+                if len(lost) == len(domains):
                     continue
-                site = site.model_copy(update={"domains": [d for d in site.domains if d not in taken]})
-            kept.append(site)
-        return SiteRegistry([*kept, *upper._by_name.values()])
+            merged._take(self, name, tuple(d for d in domains if d not in taken))
+        for name, domains in upper._domains.items():
+            merged._take(upper, name, domains)
+        return merged
+
+    def _take(self, other: SiteRegistry, name: str, domains: tuple[str, ...]) -> None:
+        """Add `other`'s site `name`, claiming `domains` only (loaded or still a file)."""
+        self._domains[name] = domains
+        if name in other._by_name:
+            site = other._by_name[name]
+            if tuple(site.domains) != domains:
+                site = site.model_copy(update={"domains": list(domains)})
+            self._by_name[name] = site
+        else:
+            self._files[name] = other._files[name]
 
     @classmethod
     def from_dir(cls, directory: Path | None = None) -> SiteRegistry:
         """Load every site file of one folder (default: the library); raises ConfigFileError with
         every broken file's problems."""
         directory = directory or library_dir()
-        check = check_site_files([directory]) if directory.is_dir() else SiteCheck()
+        if not directory.is_dir():
+            return cls([])
+        files = list(site_files([directory]))
+        indexed = read_index(directory, files)
+        if indexed is not None:
+            return cls([], indexed)
+        check = check_site_files(files)
         if check.problems:
             raise ConfigFileError(check.problems)
+        write_index(directory, files, [IndexEntry(f, s.site, tuple(s.domains)) for f, s in check.loaded])
         return cls(site for _, site in check.loaded)
 
     @property
     def names(self) -> list[str]:
-        return sorted(self._by_name)
+        return sorted(self._domains)
 
     def get(self, name: str) -> SiteSpec:
         if name == "generic":
             return generic_site()
-        try:
-            return self._by_name[name]
-        except KeyError:
-            known = ", ".join(self.names) or "none"
-            raise UnknownSiteError(f"no site file named {name!r} (known: {known}, generic)") from None
+        if name in self._domains:
+            return self._spec(name)
+        if name.endswith((".yaml", ".yml")):  # --site path/to/file.yaml
+            if name not in self._by_path:
+                self._by_path[name] = load_site_file(Path(name))
+            return self._by_path[name]
+        raise UnknownSiteError(f"no site file named {name!r} ({self._near(name)})")
+
+    def _near(self, name: str) -> str:
+        """The names like `name` (did you mean), else all of them when few, else how to list them."""
+        near = difflib.get_close_matches(name, [*self.names, "generic"], n=3, cutoff=0.6)
+        if near:
+            return "did you mean " + " or ".join(repr(n) for n in near) + "?"
+        if len(self.names) <= 12:
+            return f"known: {', '.join([*self.names, 'generic'])}"
+        return f"{len(self.names)} site files and generic; `storyline check` lists them"
 
     def choose(self, url: str, name: str | None = None) -> SiteSpec:
-        """The site file for a URL: the one named, else the one claiming its domain, else generic."""
-        if name:
-            return self.get(name)
-        return self.for_url(url) or generic_site()
+        """The site file for a URL: the one named (a name or a file's path), else the one claiming
+        its domain, else generic. A named file whose domains do not cover the URL is a notice:
+        `--site bbc` on another site's page is more often a slip than a choice."""
+        if not name:
+            return self.for_url(url) or generic_site()
+        site = self.get(name)
+        if site.site != "generic" and not _claims_url(site, url) and (site.site, url) not in self._told:
+            self._told.add((site.site, url))
+            log.warning(
+                "the site file chosen does not claim this URL's domain",
+                site=site.site,
+                url=url,
+                domains=site.domains,
+                hint="leave --site out to choose by domain, or add the domain to the file",
+            )
+        return site
 
     def for_url(self, url: str) -> SiteSpec | None:
         """The site whose domain (or a parent domain) matches the URL's host, most specific first;
         a HOST:PORT domain matches that port only, and beats a bare host."""
-        try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
-        except ValueError:  # "http://[" or a bad port: nothing to match; the URL policy refuses it later
+        if (where := _host_port(url)) is None:
             return None
-        best: tuple[int, SiteSpec] | None = None
-        for site in self._by_name.values():
-            for d in site.domains:
+        host, port = where
+        best: tuple[int, str] | None = None
+        for name, domains in self._domains.items():
+            for d in domains:
                 score = _claim(d, host, port)
                 if score and (best is None or score > best[0]):
-                    best = (score, site)
-        return best[1] if best else None
+                    best = (score, name)
+        return self._spec(best[1]) if best else None
+
+
+def _host_port(url: str) -> tuple[str, int] | None:
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(
+            parts.scheme.lower(), 0
+        )
+    except ValueError:  # "http://[" or a bad port: nothing to match; the URL policy refuses it later
+        return None
+
+
+def _claims_url(site: SiteSpec, url: str) -> bool:
+    where = _host_port(url)
+    return where is None or any(_claim(d, *where) for d in site.domains)
 
 
 def _claim(domain: str, host: str, port: int) -> int:

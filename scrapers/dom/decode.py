@@ -16,6 +16,8 @@ An unknown name is skipped, never an error: `lookup_encoding` tells a caller whe
 
 from __future__ import annotations
 
+import zlib
+
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding, to_unicode
 
@@ -27,6 +29,28 @@ def lookup_encoding(name: str) -> str | None:
     codec = resolve_encoding(name.strip()) if name.strip() else None
     # The bare "utf-16"/"utf-32" labels mean little-endian on the web (Python would guess).
     return f"{codec}-le" if codec in ("utf-16", "utf-32") else codec
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_GUNZIPPED = 256 * 2**20  # a saved page of 256 MiB is no page: a gzip bomb is refused
+
+
+def gunzipped(data: bytes) -> bytes:
+    """A saved page as its bytes: gzip-compressed ones (`page.html.gz`, a response body saved
+    as sent) decompressed, anything else as it is. ValueError for a broken or oversized gzip
+    stream: decoded as it stands, it would be extracted as garbage."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(data, MAX_GUNZIPPED)
+    except zlib.error as exc:
+        raise ValueError(f"a gzip file that does not decompress ({exc})") from None
+    if inflate.unconsumed_tail:
+        raise ValueError(f"a gzip file of more than {MAX_GUNZIPPED // 2**20} MiB decompressed")
+    if not inflate.eof:
+        raise ValueError("a gzip file that does not decompress (cut short)")
+    return out
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:

@@ -75,7 +75,7 @@ def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
         story_body(spec.body, scope, doc, standfirst) if spec.body else ([], -1, None)
     )
     # 5. Degrade, never empty: what the file requires and missed, generic extraction finds.
-    meta = required_from_generic(spec, meta, doc)
+    meta = required_from_generic(spec, meta, doc, site.site)
     no_body = spec.body is not None and spec.body.required and not any(s.paragraphs for s in body)
     body_matched = body_index if body_index >= 0 else None
     tried_auto = spec.body is not None and spec.body.auto and scope is not None  # step 4 ran it
@@ -100,19 +100,35 @@ def extract(html: str | Selector, final_url: str, site: SiteSpec) -> Extraction:
     )
 
 
-def required_from_generic(spec: StorySpec, found: Found, doc: PageContext) -> Found:
+def required_from_generic(spec: StorySpec, found: Found, doc: PageContext, site_name: str) -> Found:
     """Required fields the site file's selectors missed, looked up with the generic file's sources
     (JSON-LD, meta, the page's <h1>/<title>); `matched` says GENERIC_FALLBACK, `missing` keeps the
     name, so the record is `partial` and the file gets a look."""
-    generic = generic_site().story
+    fallback = generic_site().story
     values, matched = dict(found.values), dict(found.matched)
     for name in found.missing:
-        f = getattr(generic, name, None) if name in META_FIELDS else None
+        f = getattr(fallback, name, None) if name in META_FIELDS else None
         if isinstance(f, Field) and (got := eval_field(f, doc.root, doc)) is not None:
+            value: Value | None = got[0]
             if f.sources()[got[1]].xpath == "//title":
-                continue  # a page's <title> alone is often just the site's name (an empty shell)
-            values[name], matched[name] = got[0], GENERIC_FALLBACK
+                value = _title_headline(as_str(value), doc, site_name)
+            if value is None:
+                continue  # a <title> that is only the site's name (an empty shell) is no headline
+            values[name], matched[name] = value, GENERIC_FALLBACK
     return Found(values, matched, found.missing)
+
+
+def _title_headline(title: str | None, doc: PageContext, site_name: str) -> str | None:
+    """The page's <title> as the last headline fallback (docs/site-files.md): without the site's
+    name and section it appends, None when nothing else is left (an empty shell's title is the
+    site's name: its og:site_name, its host, or the site file's name, "demo-news": "Demo News")."""
+    names = [n for n in doc.head.metas.get("og:site_name", []) if n] + [site_name.replace("-", " ")]
+    cleaned = generic.better_headline(title, names, _host(doc.url), title)
+    page = metadata.PageMeta(doc.head.metas, doc.jsonld, doc.url, doc.head.canonical, doc.head.title)
+    tokens = [*page.site_tokens, generic.norm_name(site_name.replace("-", " "))]
+    if not cleaned or metadata.is_site_name(cleaned, tokens, page.host):
+        return None
+    return cleaned
 
 
 def story_scope(spec: StorySpec, doc: PageContext) -> tuple[Selector | None, list[str]]:

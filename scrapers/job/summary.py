@@ -57,6 +57,9 @@ class Summary:
     _seen: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     _pages: Counter[str] = field(default_factory=Counter)
     _fallbacks: Counter[str] = field(default_factory=Counter)  # pages that needed generic extraction
+    _partial: Counter[str] = field(default_factory=Counter)  # partial pages per site
+    _missed: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # field -> pages
+    _drifted: dict[str, str] = field(default_factory=dict)  # a partial page's URL per site
     _render: list[int] = field(default_factory=list)
     _extract: list[int] = field(default_factory=list)
     _attempts: list[int] = field(default_factory=list)
@@ -77,6 +80,10 @@ class Summary:
                 self._seen[key][name] += int(ok)
             if any(v == GENERIC_FALLBACK for v in rec.story.matched.values()):
                 self._fallbacks[key] += 1
+            if rec.status == "partial":
+                self._partial[key] += 1
+                self._missed[key].update(rec.missing)
+                self._drifted.setdefault(key, rec.url)
             self._render.append(rec.timings_ms.render)
             self._extract.append(rec.timings_ms.extract)
 
@@ -91,6 +98,21 @@ class Summary:
             for site, seen in sorted(self._seen.items())
         }
 
+    def drift(self) -> dict[str, dict[str, Any]]:
+        """Per site file whose pages came out partial or fell back to generic extraction: how
+        many, and which fields were missed how often (a layout change shows here first)."""
+        sites = sorted(k for k in {*self._partial, *self._fallbacks} if k != "generic")
+        return {
+            site: {
+                "pages": self._pages[site],
+                "partial": self._partial[site],
+                "generic_fallbacks": self._fallbacks[site],
+                "missed": dict(self._missed[site].most_common()),
+                "example": self._drifted.get(site),
+            }
+            for site in sites
+        }
+
     def to_dict(self, **extra: Any) -> dict[str, Any]:
         return {
             **extra,
@@ -103,6 +125,7 @@ class Summary:
             # Pages where a site file's selectors missed a required field and generic extraction
             # stepped in: the file needs a look (story.matched says which field: -1).
             "generic_fallbacks": dict(sorted(self._fallbacks.items())),
+            "drift": self.drift(),
             "timings_ms": {
                 "render": _stats(self._render),
                 "extract": _stats(self._extract),

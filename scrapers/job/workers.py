@@ -59,6 +59,7 @@ class JobRunner:
             status=rec.status,
             missing=rec.missing,
             error=rec.error.kind if rec.error else None,
+            message=rec.error.message if rec.error else None,
             attempts=attempts,
             render_ms=rec.timings_ms.render,
         )

@@ -154,6 +154,8 @@ class UrlPolicy:
                 ips = self.resolver(host, port)
             except UnicodeError as exc:  # an IDN label the codec refuses: the name cannot exist
                 raise OSError(f"{host} does not resolve: {exc}") from None
+            except socket.gaierror as exc:  # no such host, or no DNS answer: said as such
+                raise OSError(f"DNS: {host} does not resolve ({exc.strerror or exc})") from None
             if not ips:
                 raise OSError(f"{host} does not resolve")
         if self.is_trusted(host, port):

@@ -25,7 +25,7 @@ class _CurrentStderr:
 
 # Shown at the default verbosity although they are info: a long run's periodic progress
 # (`stats`), which a scheduler's log is the only place to see off a terminal.
-ALWAYS_SHOWN = frozenset({"stats", "worker ready", "worker stopped"})
+ALWAYS_SHOWN = frozenset({"stats", "worker ready", "worker stopped", "run done"})
 _LEVELS = logging.getLevelNamesMapping()
 
 

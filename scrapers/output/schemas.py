@@ -1,6 +1,7 @@
-"""Generate `schemas/site.schema.json` and `schemas/record.schema.json` from the models.
+"""Generate `schemas/site.schema.json`, `schemas/record.schema.json` and
+`schemas/summary.schema.json` from the models.
 
-python -m scrapers.output.schemas           # rewrite both files
+python -m scrapers.output.schemas           # rewrite the files
 python -m scrapers.output.schemas --check   # exit 1 if they are out of date
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from scrapers.config.sitespec import SiteSpec
 from scrapers.output.atomic import write_atomic
 from scrapers.output.record import Record
+from scrapers.output.runsummary import RunSummary
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -83,10 +85,19 @@ def record_schema() -> dict[str, Any]:
     }
 
 
+def summary_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "storyline/summary.schema.json",
+        **RunSummary.model_json_schema(),
+    }
+
+
 def rendered() -> dict[str, str]:
     return {
         "site.schema.json": json.dumps(site_schema(), indent=2, ensure_ascii=False) + "\n",
         "record.schema.json": json.dumps(record_schema(), indent=2, ensure_ascii=False) + "\n",
+        "summary.schema.json": json.dumps(summary_schema(), indent=2, ensure_ascii=False) + "\n",
     }
 
 

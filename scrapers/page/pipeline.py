@@ -51,6 +51,8 @@ from scrapers.page.record_builders import (
 )
 
 log = get_logger("storyline.page")
+NEVER_APPEARED = ("render.wait_for ", "wait_for ")  # how browser/actions.py says a wait ran out
+NOT_READY_EXTRACT_S = 5.0  # extraction time of a page whose wait_for never came (it used the budget)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,12 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
         whose = (
             f" (site file {site.site!r}, domains {', '.join(site.domains)})" if site.site != "generic" else ""
         )
-        raise PageError("timeout", page.not_ready + whose, render_ms=page.render_ms, **where)
+        waited = page.not_ready.startswith(NEVER_APPEARED)  # not a required click: that stays an error
+        if not waited or status is None or not doc.xpath("normalize-space(//body)").get():
+            raise PageError("timeout", page.not_ready + whose, render_ms=page.render_ms, **where)
+        # The page did load, only the site file's element never came (a redesign, most often):
+        # it degrades like a selector that misses, never an empty record after every retry.
+        log.warning("page extracted as it stands", url=page.url, reason=page.not_ready + whose)
 
 
 def judge_and_extract(page: SeenPage, site: SiteSpec) -> Extraction:
@@ -324,6 +331,8 @@ class PagePipeline:
         page = await self.render(url, cfg, prepare, har_path)
         seen = SeenPage.rendered(url, page)
         left_s = max(0.05, (cfg.timeout_ms - page.render_ms) / 1000)
+        if seen.not_ready:  # the wait took the budget; the page is extracted as it stands (judge)
+            left_s = max(left_s, NOT_READY_EXTRACT_S)
         t1 = time.perf_counter()
         try:
             async with asyncio.timeout(left_s):

@@ -62,6 +62,7 @@ class RobotsFile:
 
     rules: Protego | None = None
     unreachable: str | None = None
+    network: bool = False  # unreachable because the origin itself was
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class RobotsAnswer:
 
     text: str | None = None
     unreachable: str | None = None
+    network: bool = False  # unreachable because the origin itself was (refused, no such host)
 
 
 class RobotsCache(Protocol):
@@ -141,7 +143,7 @@ class RobotsPolicy:
         else:
             answer = await self._download(origin)
         if answer.unreachable is not None:
-            return RobotsFile(unreachable=answer.unreachable)
+            return RobotsFile(unreachable=answer.unreachable, network=answer.network)
         if answer.text is None:
             return RobotsFile()
         return RobotsFile(await asyncio.to_thread(Protego.parse, answer.text))
@@ -160,7 +162,7 @@ class RobotsPolicy:
                 log.info("robots.txt unavailable; allowing all", origin=origin, error=exc.message)
                 return RobotsAnswer()
             log.warning("robots.txt unreachable; disallowing all", origin=origin, error=str(exc))
-            return RobotsAnswer(unreachable=str(exc))
+            return RobotsAnswer(unreachable=str(exc), network=exc.kind == "network")
         if len(raw) >= ROBOTS_MAX_BYTES:
             raw = raw[: raw.rfind(b"\n") + 1]  # a rule cut in half could say something else
         return RobotsAnswer(raw.decode("utf-8-sig", "replace"))
@@ -172,6 +174,8 @@ class RobotsPolicy:
             robots = await self.robots(url)
         except ValueError as exc:
             raise PageError("robots", f"robots.txt could not be read: {exc}") from None
+        if robots.unreachable is not None and robots.network:  # the site itself is: say so
+            raise PageError("network", f"{robots.unreachable} (reading robots.txt, before the page)")
         if robots.unreachable is not None:
             raise PageError(
                 "robots",

@@ -54,7 +54,12 @@ class RedisRobots:
                         return _stored(stored)
                     answer = await read()
                     self.reads += 1
-                    value = json.dumps({"text": answer.text, "unreachable": answer.unreachable})
+                    fields = {
+                        "text": answer.text,
+                        "unreachable": answer.unreachable,
+                        "network": answer.network,
+                    }
+                    value = json.dumps(fields)
                     await self.redis.set(key, value, ex=KEEP_S)
                     return answer
                 finally:
@@ -64,4 +69,4 @@ class RedisRobots:
 
 def _stored(value: bytes | str) -> RobotsAnswer:
     data = json.loads(value)
-    return RobotsAnswer(data.get("text"), data.get("unreachable"))
+    return RobotsAnswer(data.get("text"), data.get("unreachable"), bool(data.get("network")))

@@ -115,7 +115,8 @@ async def scrape_page(ctx: dict[str, Any], job: str, digest: str, url: str, site
         result = await pipeline.run(url, site)
     rec, line = record_line(result.record)
     await publish_record(state.redis, job, Finished(url, line, result.attempts, timings))
-    log.info("page", url=url, job=job, status=rec.status, error=rec.error.kind if rec.error else None)
+    error = (rec.error.kind, rec.error.message) if rec.error else (None, None)
+    log.info("page", url=url, job=job, status=rec.status, error=error[0], message=error[1])
 
 
 def _given_up(url: str, context: JobContext, site_name: str, died: int) -> PageResult:

@@ -104,8 +104,12 @@ def test_site_by_name_generic_or_loaded(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_an_unknown_site_or_a_bad_url_is_a_clear_error() -> None:
-    with pytest.raises(scrapers.UnknownSiteError, match=r"no site file named 'nope' \(known: .*demo-news"):
+    with pytest.raises(
+        scrapers.UnknownSiteError, match=r"no site file named 'nope' \(\d+ site files and generic; "
+    ):
         scrapers.extract_html("<p>x</p>", SAVED_URL, site="nope")
+    with pytest.raises(scrapers.UnknownSiteError, match=r"named 'demo-new' \(did you mean 'demo-news'"):
+        scrapers.extract_html("<p>x</p>", SAVED_URL, site="demo-new")
     with pytest.raises(ValueError, match="not an http"):
         scrapers.extract_html("<p>x</p>", "file:///etc/passwd")
 
@@ -242,8 +246,9 @@ def test_docs_examples_run(block: str, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def in_docs_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The folder the docs' examples assume: a saved demo page as saved.html, nothing else."""
+    """The folder the docs' examples assume: a saved demo page as saved.html and its recording."""
     shutil.copy(SAVED, tmp_path / "saved.html")
+    shutil.copytree(SAVED.parent, tmp_path / "recordings" / "demo-news" / SAVED.parent.name)
     monkeypatch.chdir(tmp_path)
 
 

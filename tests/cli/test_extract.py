@@ -86,7 +86,12 @@ def test_unknown_site_name_is_a_clear_error(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
     assert main(["extract", str(tmp_path / "a.html"), "--url", "https://x.example/", "--site", "nope"]) == 2
     err = capsys.readouterr().err
-    assert "no site file named 'nope'" in err and "demo-news" in err
+    assert "no site file named 'nope'" in err and "storyline check` lists them" in err
+    assert (
+        main(["extract", str(tmp_path / "a.html"), "--url", "https://x.example/", "--site", "demo-nwes"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'demo-news'" in err, err  # not 127 names
 
 
 @pytest.mark.parametrize("command", ["extract", "scrape", "check", "demo"])
@@ -120,7 +125,9 @@ def test_a_browser_that_cannot_start_is_one_clear_line(tmp_path: Path) -> None:
         env={**os.environ, "STORYLINE_CHROMIUM": str(fake)},
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: the browser failed:") and "Traceback" not in proc.stderr
+    # The last line says it (a notice may come first: demo-news does not claim port 9).
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: the browser failed:")
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("name", ["..", "../other-site", "/tmp/x", "a/b", ".hidden"])

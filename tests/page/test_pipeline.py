@@ -115,19 +115,28 @@ def test_missing_page_is_an_error_record_not_retried(
     }
 
 
-def test_required_action_that_never_succeeds_is_a_timeout_within_budget(
-    browser_session: BrowserSession, demo_server: DemoServer, valid: Any
+def test_a_wait_for_that_never_comes_on_a_loaded_page_degrades_at_the_first_attempt(
+    browser_session: BrowserSession, demo_server: DemoServer, valid: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A redesign took the site file's wait_for element away, the page itself loaded: the page is
+    extracted as it stands, like a selector that misses (issue 28), not a timeout after every retry."""
     base = REGISTRY.get("demo-news")
-    render = base.render.model_copy(update={"timeout_ms": 2500, "actions": [], "wait_for": "h1.never-there"})
-    site = base.model_copy(update={"render": render})
+    render = base.render.model_copy(
+        update={"timeout_ms": 10000, "actions": base.render.actions[:2], "wait_for": "h1.never-there"}
+    )
+    assert base.story.root is not None
+    root = base.story.root.model_copy(update={"css": "article.redesigned"})  # its layout is gone too
+    story = base.story.model_copy(update={"root": root})
+    site = base.model_copy(update={"render": render, "story": story})
     url = f"{demo_server.base_url}/news/{SEED_SLUG}"
     rec = valid(scrape_one(browser_session, url, site, attempts=2))
-    assert rec["status"] == "error" and rec["error"]["kind"] == "timeout"
-    assert rec["error"]["attempts"] == 2
-    assert "h1.never-there" in rec["error"]["message"]
-    assert "(site file 'demo-news', domains " in rec["error"]["message"]  # which file set the wait
-    assert rec["timings_ms"]["render"] < 2 * 2500 + 8000  # two budgets plus at most the backoff
+    assert rec["status"] == "partial" and "story.root" in rec["missing"], rec["error"]
+    assert rec["story"]["headline"].startswith("Putin-Kim Jong Un meet in Beijing")  # generic stepped in
+    assert rec["story"]["matched"]["body"] == -1
+    logged = capsys.readouterr()
+    assert "page extracted as it stands" in logged.out + logged.err
+    assert "never appeared" in logged.out + logged.err  # h1.never-there (or, on a crawling machine,
+    # the consent's article wait: either way a wait that ran out on a page that loaded)
 
 
 def _render_twice(session: BrowserSession, url: str, cfg: RenderSpec) -> list[str]:
