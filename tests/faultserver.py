@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 
-from localserver import ThreadedServer
+from localserver import Handler, LocalServer, text
 
 
 def article(title: str, extra_head: str = "", extra_body: str = "") -> str:
@@ -118,184 +114,168 @@ FAULTS: dict[str, tuple[str, str | None]] = {
 }
 
 
-class FaultServer(ThreadedServer):
+class FaultServer(LocalServer):
+    """The local server whose /f/<fault>/<id> pages fail as their fault says (FAULTS); its
+    robots.txt disallows /private/."""
+
     def __init__(self, huge_nodes: int = 20000) -> None:
-        self.hits: Counter[str] = Counter()
-        self.agents: dict[str, str] = {}  # path -> the User-Agent that last asked for it
-        self._lock = threading.Lock()
         self.huge_nodes = huge_nodes
-        super().__init__(self._handler())
+        super().__init__({"/robots.txt": text("User-agent: *\nDisallow: /private/\n")})
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def url(self, fault: str, n: int | str, host: str = "127.0.0.1") -> str:
+    def fault_url(self, fault: str, n: int | str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}/f/{fault}/{n}"
 
-    def _count(self, path: str) -> int:
-        with self._lock:
-            self.hits[path] += 1
-            return self.hits[path]
+    def handler_class(self) -> type[Handler]:
+        return FaultHandler
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+class FaultHandler(Handler):
+    """The fault pages: `fault_NAME(title, n)` answers /f/NAME/<id>."""
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+    owner: FaultServer
 
-            def send(
-                self,
-                status: int,
-                body: bytes | str,
-                ctype: str = "text/html; charset=utf-8",
-                headers: dict[str, str] | None = None,
-            ) -> None:
-                data = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+    def send(
+        self,
+        status: int,
+        body: bytes | str,
+        ctype: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
 
-            def do_GET(self) -> None:
-                server.agents[self.path] = self.headers.get("User-Agent", "")
-                if self.path == "/robots.txt":
-                    self.send(200, "User-agent: *\nDisallow: /private/\n", "text/plain")
-                    return
-                if self.path.startswith("/download.bin"):
-                    self.send(
-                        200,
-                        b"\x00" * 2048,
-                        "application/octet-stream",
-                        {"Content-Disposition": "attachment; filename=file.bin"},
-                    )
-                    return
-                parts = self.path.split("/")
-                if len(parts) < 4 or parts[1] != "f":
-                    self.send(404, "not found")
-                    return
-                fault, title = parts[2], f"Story {parts[2]} {parts[3]}"
-                n = server._count(self.path)
-                provider, status = fault.rstrip("0123456789"), fault[len(fault.rstrip("0123456789")) :]
-                if provider in INTERSTITIALS and status:
-                    headers, body = INTERSTITIALS[provider]
-                    self.send(int(status), body, headers=headers)
-                    return
-                getattr(self, f"fault_{fault}", lambda *_: self.send(404, "unknown fault"))(title, n)
+    def unrouted(self, n: int) -> None:
+        if self.path.startswith("/download.bin"):
+            self.send(
+                200,
+                b"\x00" * 2048,
+                "application/octet-stream",
+                {"Content-Disposition": "attachment; filename=file.bin"},
+            )
+            return
+        parts = self.path.split("/")
+        if len(parts) < 4 or parts[1] != "f":
+            self.send(404, "not found")
+            return
+        fault, title = parts[2], f"Story {parts[2]} {parts[3]}"
+        provider, status = fault.rstrip("0123456789"), fault[len(fault.rstrip("0123456789")) :]
+        if provider in INTERSTITIALS and status:
+            headers, body = INTERSTITIALS[provider]
+            self.send(int(status), body, headers=headers)
+            return
+        getattr(self, f"fault_{fault}", lambda *_: self.send(404, "unknown fault"))(title, n)
 
-            def fault_ok(self, title: str, n: int) -> None:
-                self.send(200, article(title))
+    def fault_ok(self, title: str, n: int) -> None:
+        self.send(200, article(title))
 
-            def fault_slow(self, title: str, n: int) -> None:
-                time.sleep(0.5)
-                self.send(200, article(title))
+    def fault_slow(self, title: str, n: int) -> None:
+        time.sleep(0.5)
+        self.send(200, article(title))
 
-            def fault_retry503once(self, title: str, n: int) -> None:
-                if n == 1:
-                    self.send(503, "busy", headers={"Retry-After": "1"})
-                else:
-                    self.send(200, article(title))
+    def fault_retry503once(self, title: str, n: int) -> None:
+        if n == 1:
+            self.send(503, "busy", headers={"Retry-After": "1"})
+        else:
+            self.send(200, article(title))
 
-            def fault_always503(self, title: str, n: int) -> None:
-                self.send(503, "busy", headers={"Retry-After": "1"})
+    def fault_always503(self, title: str, n: int) -> None:
+        self.send(503, "busy", headers={"Retry-After": "1"})
 
-            def fault_too_many429once(self, title: str, n: int) -> None:
-                self.send(429, "slow down") if n == 1 else self.send(200, article(title))
+    def fault_too_many429once(self, title: str, n: int) -> None:
+        self.send(429, "slow down") if n == 1 else self.send(200, article(title))
 
-            def fault_flaky500(self, title: str, n: int) -> None:
-                self.send(500, "oops") if n == 1 else self.send(200, article(title))
+    def fault_flaky500(self, title: str, n: int) -> None:
+        self.send(500, "oops") if n == 1 else self.send(200, article(title))
 
-            def fault_hang(self, title: str, n: int) -> None:
-                server.stop.wait(60)
+    def fault_hang(self, title: str, n: int) -> None:
+        self.owner.stop.wait(60)
 
-            def fault_reset(self, title: str, n: int) -> None:
-                # SO_LINGER 0 makes close() send RST instead of FIN.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-                self.close_connection = True
+    def fault_reset(self, title: str, n: int) -> None:
+        # SO_LINGER 0 makes close() send RST instead of FIN.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
 
-            def fault_drip(self, title: str, n: int) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", "100000")
-                self.end_headers()
-                deadline = time.monotonic() + 60
-                try:
-                    while time.monotonic() < deadline and not server.stop.is_set():
-                        self.wfile.write(b" ")
-                        self.wfile.flush()
-                        time.sleep(0.3)
-                except OSError:
-                    pass  # the client gave up, as it should
-                self.close_connection = True
+    def fault_drip(self, title: str, n: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline and not self.owner.stop.is_set():
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass  # the client gave up, as it should
+        self.close_connection = True
 
-            def fault_missing404(self, title: str, n: int) -> None:
-                self.send(404, "<h1>Not found</h1>")
+    def fault_missing404(self, title: str, n: int) -> None:
+        self.send(404, "<h1>Not found</h1>")
 
-            def fault_moved(self, title: str, n: int) -> None:
-                self.send(301, "", headers={"Location": self.path.replace("/moved/", "/landing/")})
+    def fault_moved(self, title: str, n: int) -> None:
+        self.send(301, "", headers={"Location": self.path.replace("/moved/", "/landing/")})
 
-            def fault_landing(self, title: str, n: int) -> None:
-                script = (
-                    "<script>fetch(location.pathname.replace('/landing/', '/oldapi/'))"
-                    ".then(r => r.json()).then(d => { const p = document.createElement('p');"
-                    " p.textContent = d.text; document.querySelector('.body').append(p); })</script>"
-                )
-                self.send(200, article(title, extra_body=script))
+    def fault_landing(self, title: str, n: int) -> None:
+        script = (
+            "<script>fetch(location.pathname.replace('/landing/', '/oldapi/'))"
+            ".then(r => r.json()).then(d => { const p = document.createElement('p');"
+            " p.textContent = d.text; document.querySelector('.body').append(p); })</script>"
+        )
+        self.send(200, article(title, extra_body=script))
 
-            def fault_oldapi(self, title: str, n: int) -> None:
-                self.send(302, "", headers={"Location": self.path.replace("/oldapi/", "/api/")})
+    def fault_oldapi(self, title: str, n: int) -> None:
+        self.send(302, "", headers={"Location": self.path.replace("/oldapi/", "/api/")})
 
-            def fault_api(self, title: str, n: int) -> None:
-                self.send(200, '{"text": "Fetched through a redirect."}', "application/json")
+    def fault_api(self, title: str, n: int) -> None:
+        self.send(200, '{"text": "Fetched through a redirect."}', "application/json")
 
-            def fault_loop(self, title: str, n: int) -> None:
-                self.send(302, "", headers={"Location": self.path})
+    def fault_loop(self, title: str, n: int) -> None:
+        self.send(302, "", headers={"Location": self.path})
 
-            def fault_challenge(self, title: str, n: int) -> None:
-                self.send(200, CHALLENGE)
+    def fault_challenge(self, title: str, n: int) -> None:
+        self.send(200, CHALLENGE)
 
-            def fault_jsloop(self, title: str, n: int) -> None:
-                self.send(200, article(title, extra_head="<script>for (;;) {}</script>"))
+    def fault_jsloop(self, title: str, n: int) -> None:
+        self.send(200, article(title, extra_head="<script>for (;;) {}</script>"))
 
-            def fault_dialogs(self, title: str, n: int) -> None:
-                script = (
-                    "<script>alert('hello'); confirm('sure?'); prompt('name?');"
-                    "window.addEventListener('beforeunload', function (e) { e.preventDefault(); "
-                    "e.returnValue = ''; });</script>"
-                )
-                self.send(200, article(title, extra_body=script))
+    def fault_dialogs(self, title: str, n: int) -> None:
+        script = (
+            "<script>alert('hello'); confirm('sure?'); prompt('name?');"
+            "window.addEventListener('beforeunload', function (e) { e.preventDefault(); "
+            "e.returnValue = ''; });</script>"
+        )
+        self.send(200, article(title, extra_body=script))
 
-            def fault_unload(self, title: str, n: int) -> None:
-                # A click gives the page user activation: only then does Chromium ask before unload.
-                script = (
-                    "<button id='go'>Go</button><script>window.addEventListener('beforeunload',"
-                    " function (e) { e.preventDefault(); e.returnValue = ''; });</script>"
-                )
-                self.send(200, article(title, extra_body=script))
+    def fault_unload(self, title: str, n: int) -> None:
+        # A click gives the page user activation: only then does Chromium ask before unload.
+        script = (
+            "<button id='go'>Go</button><script>window.addEventListener('beforeunload',"
+            " function (e) { e.preventDefault(); e.returnValue = ''; });</script>"
+        )
+        self.send(200, article(title, extra_body=script))
 
-            def fault_popups(self, title: str, n: int) -> None:
-                script = (
-                    "<a id='dl' href='/download.bin' download>file</a><script>"
-                    "window.open('/f/ok/popup-' + Math.random()); window.open('about:blank');"
-                    "document.getElementById('dl').click();</script>"
-                )
-                self.send(200, article(title, extra_body=script))
+    def fault_popups(self, title: str, n: int) -> None:
+        script = (
+            "<a id='dl' href='/download.bin' download>file</a><script>"
+            "window.open('/f/ok/popup-' + Math.random()); window.open('about:blank');"
+            "document.getElementById('dl').click();</script>"
+        )
+        self.send(200, article(title, extra_body=script))
 
-            def fault_huge(self, title: str, n: int) -> None:
-                filler = "<div class='x'><span>filler</span></div>" * server.huge_nodes
-                self.send(200, article(title, extra_body=f"<section>{filler}</section>"))
+    def fault_huge(self, title: str, n: int) -> None:
+        filler = "<div class='x'><span>filler</span></div>" * self.owner.huge_nodes
+        self.send(200, article(title, extra_body=f"<section>{filler}</section>"))
 
-            def fault_binary(self, title: str, n: int) -> None:
-                self.send(200, bytes(range(256)) * 8, "application/octet-stream")
+    def fault_binary(self, title: str, n: int) -> None:
+        self.send(200, bytes(range(256)) * 8, "application/octet-stream")
 
-            def fault_empty(self, title: str, n: int) -> None:
-                self.send(200, b"")
-
-        return Handler
+    def fault_empty(self, title: str, n: int) -> None:
+        self.send(200, b"")

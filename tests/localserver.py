@@ -52,11 +52,17 @@ class ThreadedServer:
 
 
 class LocalServer(ThreadedServer):
+    """The tests' one local HTTP server: answers from `routes` (path -> reply, or a function of
+    the request), and what no route answers from `handler_class`'s `unrouted` (404 here; the
+    fault server answers its /f/<fault>/<id> pages there). It notes every request's path, Host
+    and User-Agent."""
+
     def __init__(self, routes: dict[str, Route] | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.hits: Counter[str] = Counter()
         self.hosts: list[str] = []  # the Host header of each request
         self.agents: list[str] = []  # the User-Agent of each request
+        self.agent_of: dict[str, str] = {}  # path -> the User-Agent that last asked for it
         self.closed_at: list[float] = []  # when a dripping reply found its client gone
         self._lock = threading.Lock()
         super().__init__(self._handler())
@@ -65,34 +71,66 @@ class LocalServer(ThreadedServer):
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
             self.scheme = "https"
 
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         return f"{self.scheme}://{host}:{self.port}{path}"
+
+    def handler_class(self) -> type[Handler]:
+        """The request handler; a subclass answers more by overriding `Handler.unrouted`."""
+        return Handler
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Bound(self.handler_class()):  # type: ignore[misc]
+            owner = server
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+        return Bound
 
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.hits[self.path] += 1
-                    server.hosts.append(self.headers.get("Host", ""))
-                    server.agents.append(self.headers.get("User-Agent", ""))
-                route = server.routes.get(self.path)
-                reply = route(self) if callable(route) else route or (404, {}, b"not found")
-                if reply is not None:
-                    status, headers, body = reply
-                    self.send_response(status)
-                    for k, v in {"Content-Length": str(len(body)), **headers}.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(body)
 
-        return Handler
+class Handler(BaseHTTPRequestHandler):
+    """A request to a LocalServer (`owner`): its routes first, then `unrouted`."""
+
+    protocol_version = "HTTP/1.1"
+    owner: LocalServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def count(self) -> int:
+        """This request noted; how many requests this path has had, this one included."""
+        server = self.owner
+        with server._lock:
+            server.hits[self.path] += 1
+            server.hosts.append(self.headers.get("Host", ""))
+            agent = self.headers.get("User-Agent", "")
+            server.agents.append(agent)
+            server.agent_of[self.path] = agent
+            return server.hits[self.path]
+
+    def do_GET(self) -> None:
+        n = self.count()
+        route = self.owner.routes.get(self.path)
+        if route is None:
+            self.unrouted(n)
+            return
+        reply = route(self) if callable(route) else route
+        if reply is not None:
+            self.reply(*reply)
+
+    def reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for k, v in {"Content-Length": str(len(body)), **headers}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def unrouted(self, n: int) -> None:
+        """A path no route answers (`n`: its requests so far, this one included)."""
+        self.reply(404, {}, b"not found")
 
 
 def redirect(location: str, status: int = 302) -> Reply:

@@ -22,10 +22,10 @@ def test_a_page_that_asks_before_unload_does_not_hold_the_next_page(
     base = SiteRegistry.from_dir(SITES).get("fault-test").render
     cfg = base.model_copy(update={"actions": [ClickAction(click="#go", timeout_ms=2000)]})
     renderer = browser_session.renderer
-    first = browser_session.run(renderer.render(faults.url("unload", 1), cfg))
+    first = browser_session.run(renderer.render(faults.fault_url("unload", 1), cfg))
     assert first.html and "Story unload 1" in first.html
     # A blocked navigation would end in the budget's timeout, not in the next page's story.
-    second = browser_session.run(renderer.render(faults.url("ok", "after-unload"), base))
+    second = browser_session.run(renderer.render(faults.fault_url("ok", "after-unload"), base))
     assert "Story ok after-unload" in second.html
 
 
@@ -39,7 +39,7 @@ def test_a_redirect_loop_is_known_at_its_first_return(
     from scrapers.page.pipeline import PagePipeline
 
     site = SiteRegistry.from_dir(SITES).get("fault-test")
-    url = faults.url("loop", "first-return")
+    url = faults.fault_url("loop", "first-return")
     rec = browser_session.run(PagePipeline(browser_session.renderer).run(url, site)).record
     assert rec.error is not None and rec.error.kind == "redirect" and rec.error.attempts == 1
     assert "redirect loop back to" in rec.error.message

@@ -220,5 +220,5 @@ def test_listing_pages_obey_robots_txt(browser_session: BrowserSession) -> None:
         with pytest.raises(PageError) as refused:
             browser_session.run(pipeline.render_judged(f"{faults.base_url}/private/list", site.render, site))
         assert refused.value.kind == "robots"
-        page = browser_session.run(pipeline.render_judged(faults.url("ok", "list"), site.render, site))
+        page = browser_session.run(pipeline.render_judged(faults.fault_url("ok", "list"), site.render, site))
         assert page.http_status == 200

@@ -45,12 +45,12 @@ def test_fault_job_every_url_once_with_the_right_outcome(
     plan = [f for f in FAULTS if f not in ("ok", "slow")]
     # A huge DOM is slow by nature: its pages live on "localhost", whose site file has a bigger budget.
     urls = [
-        faults.url(f, i, "localhost" if f == "huge" else "127.0.0.1")
+        faults.fault_url(f, i, "localhost" if f == "huge" else "127.0.0.1")
         for f in plan
         for i in range(3 if f in slow else 5)
     ]
     urls += [f"{faults.base_url}/private/{i}" for i in range(3)]  # robots.txt disallows these
-    urls += [faults.url("ok", i) for i in range(PAGES - len(urls))]
+    urls += [faults.fault_url("ok", i) for i in range(PAGES - len(urls))]
     assert len(urls) == PAGES and len(set(urls)) == PAGES
     out = tmp_path / "faults.ndjson"
     job = write_job(tmp_path, start={"urls": urls}, politeness={"concurrency": 4})  # site by domain
@@ -98,7 +98,7 @@ def test_fault_job_every_url_once_with_the_right_outcome(
 
 
 def test_sigkill_then_resume_ends_with_every_url_once(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"k{i}") for i in range(20)]
+    urls = [faults.fault_url("slow", f"k{i}") for i in range(20)]
     out = tmp_path / "killed.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 2})
     proc = subprocess.Popen(
@@ -147,7 +147,7 @@ def _browser_pids(root: int) -> list[int]:
 
 
 def test_killing_the_browser_mid_job_loses_nothing(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"b{i}") for i in range(20)]
+    urls = [faults.fault_url("slow", f"b{i}") for i in range(20)]
     out = tmp_path / "crash.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 3})
     proc = subprocess.Popen(
@@ -167,7 +167,7 @@ def test_killing_the_browser_mid_job_loses_nothing(tmp_path: Path, faults: Fault
 
 
 def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path, faults: FaultServer) -> None:
-    urls = [faults.url("slow", f"t{i}") for i in range(20)]
+    urls = [faults.fault_url("slow", f"t{i}") for i in range(20)]
     out = tmp_path / "stopped.ndjson"
     job = write_job(tmp_path, site="fault-test", start={"urls": urls}, politeness={"concurrency": 2})
     proc = subprocess.Popen(
@@ -250,7 +250,7 @@ def test_coverage_drops_when_a_selector_breaks(tmp_path: Path, small_demo: DemoS
 
 
 def test_job_user_agent_reaches_the_site(tmp_path: Path, faults: FaultServer) -> None:
-    url = faults.url("ok", "ua")
+    url = faults.fault_url("ok", "ua")
     out = tmp_path / "ua.ndjson"
     job = write_job(
         tmp_path,
@@ -260,4 +260,4 @@ def test_job_user_agent_reaches_the_site(tmp_path: Path, faults: FaultServer) ->
     )
     proc = run_cli("run", str(job), "--out", str(out), timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert faults.agents["/f/ok/ua"] == "StorylineTest/9 (+ua check)"
+    assert faults.agent_of["/f/ok/ua"] == "StorylineTest/9 (+ua check)"

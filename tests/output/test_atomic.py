@@ -262,7 +262,7 @@ def test_a_run_whose_discovery_raises_leaves_the_previous_output_byte_identical(
 def test_a_run_with_records_replaces_the_previous_output_when_it_ends(
     tmp_path: Path, faults: FaultServer
 ) -> None:
-    urls = [faults.url("ok", "r1"), faults.url("ok", "r2")]
+    urls = [faults.fault_url("ok", "r1"), faults.fault_url("ok", "r2")]
     job = _job(tmp_path, {"urls": urls})
     out = tmp_path / "daily.ndjson"
     out.write_bytes(PREVIOUS)
@@ -279,7 +279,7 @@ def test_a_run_with_records_replaces_the_previous_output_when_it_ends(
 def test_a_killed_run_keeps_the_old_output_and_resume_finishes_it(
     tmp_path: Path, faults: FaultServer
 ) -> None:
-    urls = [faults.url("slow", f"k{i}") for i in range(10)]
+    urls = [faults.fault_url("slow", f"k{i}") for i in range(10)]
     job = _job(tmp_path, {"urls": urls})
     out = tmp_path / "daily.ndjson"
     partial = partial_path(out)

@@ -71,8 +71,12 @@ def _comparable(line: str) -> dict[str, Any]:
 @pytest.mark.browser
 @pytest.mark.heavy
 def test_scrape_and_run_give_the_same_records(faults: FaultServer, tmp_path: Path) -> None:
-    urls = [faults.url("ok", "same"), faults.url("missing404", "same"), f"{faults.base_url}/private/same"]
-    urls += [faults.url(f"{p}{s}", "same") for p, s in CASES]
+    urls = [
+        faults.fault_url("ok", "same"),
+        faults.fault_url("missing404", "same"),
+        f"{faults.base_url}/private/same",
+    ]
+    urls += [faults.fault_url(f"{p}{s}", "same") for p, s in CASES]
     out = tmp_path / "run.ndjson"
     ran = run_cli(
         "run", *(a for u in urls for a in ("--url", u)), "--out", str(out), "--page-budget-ms", "4000"

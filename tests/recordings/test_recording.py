@@ -214,7 +214,7 @@ def test_recorded_redirects_replay(tmp_path: Path, browser_session: BrowserSessi
     render = base.render.model_copy(update={"wait_for": ".body p:nth-of-type(3)"})
     site = base.model_copy(update={"render": render})
     with FaultServer() as server:
-        url = server.url("moved", 1)
+        url = server.fault_url("moved", 1)
         rec = browser_session.run(record_page(PagePipeline(r), url, site, tmp_path / "moved", CLOCK))
     expected = rec.expected()
     assert expected["final_url"].endswith("/f/landing/1")
