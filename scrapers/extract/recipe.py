@@ -23,6 +23,7 @@ from scrapers.dom.select import select, select_first
 from scrapers.extract.body import story_body
 from scrapers.extract.fields import PageContext, Value, as_list, as_str, eval_field, page_fields
 from scrapers.extract.widgets import declared_widgets, detected_widgets
+from scrapers.generic import dates as generic_dates
 from scrapers.generic import headline as generic
 from scrapers.generic import metadata
 from scrapers.generic.byline import labelled_authors, written_byline
@@ -212,7 +213,7 @@ def _published(page: metadata.PageMeta, values: dict[str, Value], doc: PageConte
         declared = metadata.in_local_offset(declared, doc.root.root)
     if declared and not metadata.dates_republished(page, doc.root.root):
         return declared
-    shown = generic.fallback_published(doc.root.root, doc.url, doc.tz)
+    shown = generic_dates.fallback_published(doc.root.root, doc.url, doc.tz)
     if not shown or (isinstance(declared, str) and declared[:10] == shown[:10]):
         return declared  # the same day: the declared instant says more
     return shown

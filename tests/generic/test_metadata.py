@@ -87,7 +87,7 @@ def test_the_date_search_leaves_the_tree_as_it_was() -> None:
     from lxml import etree
 
     from scrapers.dom.parse import parse_html
-    from scrapers.generic.headline import fallback_published
+    from scrapers.generic.dates import fallback_published
 
     html = page(
         "<script>var x = 1;</script><style>p {}</style>",
