@@ -26,16 +26,18 @@ import numpy as np
 from block_model import fit_arrays
 from common import ROOT
 from lockbox import part_of, site_of
-from quality_sets import DATA, Page, folds, tool
+from quality_sets import DATA, Page, folds, load, tool
 
-from scrapers.config.sitefiles import generic_site
+from scrapers.config.sitefiles import SiteRegistry, generic_site
 from scrapers.extract.recipe import extract
 from scrapers.generic import widgetclass
 from scrapers.generic.widgetclass import Candidate, WidgetModel
 
 LABELS = DATA / "widgets" / "dev"
 THRESHOLDS = [round(0.1 + 0.05 * i, 2) for i in range(17)]
-L2 = 3.0
+L2 = 10.0
+SOURCE = "library"  # the site library's labels too (library_pages); "design": the hand labels only
+LIBRARY_WEIGHT = 0.25
 
 
 @dataclass
@@ -72,6 +74,8 @@ def label_pages(part: str = "design") -> list[dict[str, Any]]:
 
 
 def page_html(label: dict[str, Any]) -> str:
+    if "html" in label:
+        return str(label["html"])
     path = DATA / label["source"]
     raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     return raw.decode("utf-8", "replace")
@@ -104,15 +108,20 @@ def _match(urls: set[str], lab: set[str]) -> bool:
 def fit(data: list[PageData]) -> WidgetModel:
     x = np.vstack([d.x for d in data if len(d.x)])
     y = np.concatenate([d.y for d in data if len(d.x)])
-    sw = np.concatenate([np.full(len(d.x), 1.0 / len(d.x)) for d in data if len(d.x)]) * len(data)
+    sw = np.concatenate([np.full(len(d.x), _weight(d) / len(d.x)) for d in data if len(d.x)]) * len(data)
     model = WidgetModel(fit_arrays(x, y, sw, widgetclass.feature_names(), L2), 0.5)
-    model.threshold = max(THRESHOLDS, key=lambda t: (block_f1(data, model, t), -t))
+    hand = [d for d in data if not d.key.startswith("library:")]  # complete labels only
+    model.threshold = max(THRESHOLDS, key=lambda t: (block_f1(hand, model, t), -t))
     return model
+
+
+def _weight(d: PageData) -> float:
+    return LIBRARY_WEIGHT if d.key.startswith("library:") else 1.0
 
 
 def picked(d: PageData, model: WidgetModel, threshold: float) -> list[int]:
     if "probs" not in d.cache or d.cache["model"] is not model:
-        d.cache.update(model=model, probs=[model.model.prob(row) for row in d.x.tolist()])
+        d.cache.update(model=model, probs=widgetclass.probabilities(model, d.x.tolist()))
     cands = [Candidate(None, [], "", p) for p in d.parent]
     return widgetclass.pick(cands, d.cache["probs"], threshold)
 
@@ -133,12 +142,35 @@ def block_f1(data: list[PageData], model: WidgetModel, threshold: float) -> floa
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def library_pages() -> list[dict[str, Any]]:
+    """The second label source: development pages outside the lockbox and outside the labelled set
+    whose site has a file in selectors/; the widgets that file declares, applied to the page, are
+    its labelled blocks (a block the file does not declare is an unlabelled one, so this source
+    only adds positives reliably: the trainer weighs its pages at half)."""
+    registry = SiteRegistry.from_dir(ROOT / "selectors")
+    nurl = tool("widget_score").nurl
+    hand = {nurl(p["url"]) for p in label_pages("all")}
+    out = []
+    for page in load():
+        site = registry.for_url(page.url)
+        if site is None or not part_of(page.site, "design") or nurl(page.url) in hand:
+            continue
+        ex = extract(page.html(), page.url, site)
+        widgets = [{"items": [i.url for i in w.items if i.url]} for w in ex.widgets]
+        if any(w["items"] for w in widgets):
+            out.append(
+                {"_id": f"library:{page.key}", "url": page.url, "html": page.html(), "widgets": widgets}
+            )
+    return out
+
+
 _DATA: dict[str, list[PageData]] = {}
 
 
 def dataset(part: str = "design") -> list[PageData]:
     if part not in _DATA:
-        _DATA[part] = [page_data(p) for p in label_pages(part)]
+        pages = label_pages("design") + (library_pages() if part == "library" else [])
+        _DATA[part] = [page_data(p) for p in pages]
     return _DATA[part]
 
 
@@ -147,22 +179,24 @@ def label_folds(urls: list[str]) -> dict[str, int]:
     return folds([Page("widgets", u, u, LABELS, None) for u in urls])
 
 
-def fold_models(fold_of: dict[str, int]) -> dict[int, WidgetModel]:
-    data = dataset()
-    return {f: fit([d for d in data if fold_of[d.site] != f]) for f in set(fold_of.values())}
+def fold_models(fold_of: dict[str, int], source: str = SOURCE) -> dict[int, WidgetModel]:
+    """One model per fold, trained without the fold's sites (library pages of a site in the fold too)."""
+    data = dataset(source)
+    return {f: fit([d for d in data if fold_of.get(d.site, -1) != f]) for f in set(fold_of.values())}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "scrapers" / "generic" / "widget_model.json")
     ap.add_argument("--folds", action="store_true", help="print out-of-fold block figures too")
+    ap.add_argument("--source", choices=("design", "library"), default=SOURCE)
     args = ap.parse_args()
-    data = dataset()
+    data = dataset(args.source)
     if args.folds:
         fold_of = label_folds([p["url"] for p in label_pages()])
-        models = fold_models(fold_of)
+        models = fold_models(fold_of, args.source)
         tot = np.zeros(4)
-        for d in data:
+        for d in (d for d in data if not d.key.startswith("library:")):
             m = models[fold_of[d.site]]
             tot += counts(d, picked(d, m, m.threshold))
         print(f"out of fold: blocks found {tot[0]:.0f}/{tot[1]:.0f}, reported real {tot[2]:.0f}/{tot[3]:.0f}")

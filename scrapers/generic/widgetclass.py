@@ -239,6 +239,9 @@ def feature_names() -> list[str]:
     return names
 
 
+_CHROME_AT = feature_names().index("chrome")
+
+
 def _features(
     c: Candidate, walk: _Walk, span: tuple[int, int, int], chrome: bool, is_hidden: bool, page_url: str
 ) -> list[float]:
@@ -308,7 +311,15 @@ def _url_shares(items: list[tuple[str, str]], page_url: str) -> list[float]:
 def choose(cands: list[Candidate], model: WidgetModel) -> list[int]:
     """Indices of the candidates taken, in document order: the most probable first, none inside
     or around one already taken."""
-    return pick(cands, [model.model.prob(c.x) for c in cands], model.threshold)
+    return pick(cands, probabilities(model, [c.x for c in cands]), model.threshold)
+
+
+def probabilities(model: WidgetModel, rows: list[list[float]]) -> list[float]:
+    """The model's probability for each candidate's features; none for a block in site chrome
+    (navigation, the page's header or footer, a menu): menus and footer columns look like headed
+    link lists, and they are never a widget, whatever the rest of the page says."""
+    chrome = _CHROME_AT
+    return [0.0 if row[chrome] else model.model.prob(row) for row in rows]
 
 
 def pick(cands: list[Candidate], probs: list[float], threshold: float) -> list[int]:
@@ -345,7 +356,11 @@ def category(c: Candidate) -> str:
             return cat
     if own["newsletter"]:
         return "newsletter"
-    words = [len(t.split()) for t, _ in c.items]
-    if words and sum(words) / len(words) <= 2.5:
+    if c.items and all(_short(t) for t, _ in c.items):
         return "topics"  # short link texts: tags, not teasers
     return "related_articles"
+
+
+def _short(text: str) -> bool:
+    """A tag's text, not a teaser's: three words at most, or (scripts without spaces) 12 characters."""
+    return len(text.split()) <= 3 and len(text) <= (24 if " " in text.strip() else 12)

@@ -196,6 +196,28 @@ def find_widgets(root: Element, page_url: str, story: Element | None = None) -> 
     return _unique_names(found)
 
 
+def story_widgets(root: Element, story: Element | None) -> set[Element]:
+    """The widget blocks the classifier finds inside the story's container ("Read also" boxes,
+    teaser lists between paragraphs): the body leaves them out. The page's address is unknown
+    here; its canonical link, else og:url, resolves the links (only the candidates' shape and
+    place matter, not where the links go)."""
+    model = widgetclass.MODEL
+    if model is None or story is None:
+        return set()
+    xp = "string((//link[@rel='canonical']/@href | //meta[@property='og:url']/@content)[1])"
+    base = str(root.xpath(xp) or "").strip() or "https://page.invalid/"
+    inside = set(story.iter())
+    story_and_above = {story, *story.iterancestors()}
+    cands = widgetclass.candidates(root, base, story, _Chrome(story_and_above))
+    # a block mostly of unlinked text is story with links in it, whatever the model says
+    dense = widgetclass.feature_names().index("link_density")
+    return {
+        c.element
+        for c in (cands[i] for i in model.choose(cands))
+        if c.element in inside and c.x[dense] >= 0.5
+    }
+
+
 def find_headed_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
     """Widget blocks with a heading, in document order; none inside `story` (the body container)."""
     base = root.xpath("string(//base/@href)") or page_url
