@@ -138,12 +138,19 @@ def _drop_repeats(guess: BodyGuess) -> None:
     seen: set[str] = set()
     kept = []
     for b, text in zip(guess.blocks, texts, strict=True):
-        short = b not in guess.headings and 20 <= len(text) <= 1000
-        if short and (text in seen or joined.count(text) > copies[text]):
+        if b not in guess.headings and len(text) <= 1000 and _repeat(text, seen, joined, copies[text]):
             continue
         seen.add(text)
         kept.append(b)
     guess.blocks = kept
+
+
+def _repeat(text: str, seen: set[str], joined: str, copies: int) -> bool:
+    """A paragraph said before in full (a copy: a sentence or more, 80 characters; shorter lines
+    such as a recipe's or a plan's repeat by nature), or inside a longer one (a pull quote)."""
+    if len(text) >= 80 and text in seen:
+        return True
+    return len(text) >= 40 and joined.count(text) > copies
 
 
 def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:
