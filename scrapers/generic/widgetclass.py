@@ -98,6 +98,7 @@ class _Walk:
         self.urls: dict[Element, dict[str, str]] = {}
         self.text: dict[Element, int] = {}
         self.linked: dict[Element, int] = {}
+        self.kinds: dict[str, tuple[int, int, int]] = {}  # _url_shares' reading of each URL
         els = [el for el in root.iter() if isinstance(el.tag, str)]
         self.order = {el: i for i, el in enumerate(els)}
         for el in reversed(els):
@@ -143,8 +144,11 @@ def _strip(url: str) -> str | None:
         return None
 
 
-def candidates(root: Element, page_url: str, story: Element | None, chrome: Any) -> list[Candidate]:
-    """Every outermost element of its set of link targets, in document order, with features."""
+def candidates(
+    root: Element, page_url: str, story: Element | None, chrome: Any, within: set[Element] | None = None
+) -> list[Candidate]:
+    """Every outermost element of its set of link targets, in document order, with features
+    (only those in `within`, when given: describing a candidate is most of the finder's time)."""
     walk = _Walk(root, page_url)
     story_and_above = {story, *story.iterancestors()} if story is not None else set()
     # never candidates, so their children are: the story's container and what holds it, the page
@@ -160,6 +164,8 @@ def candidates(root: Element, page_url: str, story: Element | None, chrome: Any)
             continue
         if parent not in stop and len(walk.urls.get(parent, ())) == len(urls):
             continue  # its parent holds the same links: the parent is the candidate
+        if within is not None and el not in within:
+            continue
         up = next((index[a] for a in el.iterancestors() if a in index), -1)
         index[el] = len(out)
         c = Candidate(el, [(t, u) for u, t in urls.items()], _title(el), up)
@@ -265,7 +271,7 @@ def _features(
     row += list(widgetwords.class_flags(_names(el)))
     row += list(widgetwords.class_flags(" ".join(_names(a) for a in _ancestors(el, 4))))
     row += _position(walk.order[el], span)
-    row += [*_url_shares(c.items, page_url), math.log1p(sum(1 for _ in _ancestors(el, 60)))]
+    row += [*_url_shares(c.items, page_url, walk.kinds), math.log1p(sum(1 for _ in _ancestors(el, 60)))]
     return row
 
 
@@ -295,15 +301,23 @@ def _position(at: int, span: tuple[int, int, int]) -> list[float]:
     return [float(inside), float(at > last), float(at < first), dist, at / n, 0.0]
 
 
-def _url_shares(items: list[tuple[str, str]], page_url: str) -> list[float]:
+def _url_shares(
+    items: list[tuple[str, str]], page_url: str, known: dict[str, tuple[int, int, int]]
+) -> list[float]:
+    """Shares of the links to the page's host, to article-like paths and to tag-like paths (each
+    URL read once a page: nested candidates share their links)."""
     host = (urlsplit(page_url).hostname or "").removeprefix("www.")
     same = article = taglike = 0
     for _, u in items:
-        parts = urlsplit(u)
-        same += (parts.hostname or "").removeprefix("www.").endswith(host)
-        path = parts.path
-        article += len(path) >= 40 or path.count("-") >= 3 or bool(re.search(r"\d{4,}", path))
-        taglike += bool(_TAGLIKE_URL.search(path))
+        if (kind := known.get(u)) is None:
+            parts = urlsplit(u)
+            path = parts.path
+            kind = known[u] = (
+                int((parts.hostname or "").removeprefix("www.").endswith(host)),
+                int(len(path) >= 40 or path.count("-") >= 3 or bool(re.search(r"\d{4,}", path))),
+                int(bool(_TAGLIKE_URL.search(path))),
+            )
+        same, article, taglike = same + kind[0], article + kind[1], taglike + kind[2]
     n = max(1, len(items))
     return [same / n, article / n, taglike / n]
 

@@ -208,7 +208,7 @@ def story_widgets(root: Element, story: Element | None) -> set[Element]:
     base = str(root.xpath(xp) or "").strip() or "https://page.invalid/"
     inside = set(story.iter())
     story_and_above = {story, *story.iterancestors()}
-    cands = widgetclass.candidates(root, base, story, _Chrome(story_and_above))
+    cands = widgetclass.candidates(root, base, story, _Chrome(story_and_above), inside)
     # a block mostly of unlinked text is story with links in it, whatever the model says
     dense = widgetclass.feature_names().index("link_density")
     return {
