@@ -32,6 +32,7 @@ T = TypeVar("T")
 
 MODEL_PATH = Path(__file__).with_name("widget_model.json")
 MAX_URLS = 40  # a block of more distinct links is a menu or an index, never one widget
+_NONE: dict[str, str] = {}  # the links of an element holding none (shared, never changed)
 _NO_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "head", "title"})
 _TAGS = ("ul", "ol", "li", "nav", "aside", "section", "article", "footer", "header", "div", "p", "a")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -106,20 +107,33 @@ class _Walk:
 
     def _up(self, el: Element) -> None:
         if el.tag in _NO_TEXT:
-            self.urls[el], self.text[el], self.linked[el] = {}, 0, 0
+            self.urls[el], self.text[el], self.linked[el] = _NONE, 0, 0
             return
-        urls: dict[str, str] = {}
-        text = len((el.text or "").strip())
+        # Most elements hold the links of one child at most: that child's mapping is shared, not
+        # copied (none is changed once made).
+        urls: dict[str, str] = _NONE
+        own = el.text
+        text = len(own.strip()) if own else 0
         linked = 0
         if el.tag == "a" and (item := self._link(el)) is not None:
-            urls[item[1]] = item[0]
+            urls = {item[1]: item[0]}
         for c in el:
-            text += len((c.tail or "").strip())
+            if tail := c.tail:
+                text += len(tail.strip())
             if not isinstance(c.tag, str):
                 continue
             text += self.text[c]
             linked += self.linked[c]
-            for u, t in self.urls[c].items():
+            below = self.urls[c]
+            if not below:
+                continue
+            if not urls:
+                urls = below
+                continue
+            if urls is below or len(urls) > MAX_URLS:
+                continue
+            urls = dict(urls)
+            for u, t in below.items():
                 if len(urls) > MAX_URLS:
                     break
                 urls.setdefault(u, t)
