@@ -14,6 +14,7 @@ setup(
         "scrapers.config": ["builtin/*.yaml"],
         "scrapers.demo": ["static/*", "data/*"],
         "scrapers.generic": ["block_model.json"],  # the body's block model (bench/block_model.py)
+        "scrapers.widgetfind": ["widget_model.json"],  # the widget classifier (bench/widget_model.py)
         "scrapers.library": ["*.yaml"],
     },
 )

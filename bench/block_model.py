@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from common import ROOT
+from generic_lockbox import part_of
 from quality_sets import Page, load
 
 from scrapers.dom.parse import parse_html
@@ -121,11 +122,17 @@ def fit(data: list[PageData], xs_: list[Array], names: list[str]) -> Logistic:
     y = np.concatenate([(d.held >= 0.5).astype(float) for d in data])
     sets = Counter(d.set for d in data)  # every set weighs the same, and within it every page
     sw = np.concatenate([d.words / max(1, d.words.sum()) / sets[d.set] for d in data]) * len(data)
+    return fit_arrays(x, y, sw, names)
+
+
+def fit_arrays(x: Array, y: Array, sw: Array, names: list[str], l2: float = L2) -> Logistic:
+    """An L2 logistic regression of `y` on `x` with sample weights `sw`, standardised, by Newton's
+    method (bench/widget_model.py fits its widget model with it too)."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     w = np.zeros(xs.shape[1])
-    penalty = np.full(xs.shape[1], L2)
+    penalty = np.full(xs.shape[1], l2)
     penalty[-1] = 0.0
     for _ in range(30):
         p = 1 / (1 + np.exp(-np.clip(xs @ w, -30, 30)))
@@ -185,7 +192,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "scrapers" / "generic" / "block_model.json")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
-    data = dataset(load(), args.jobs)
+    data = dataset([p for p in load() if part_of(p.site, "design")], args.jobs)  # never the lockbox
     model = train(data)
     args.out.write_text(model.to_json(), encoding="utf-8")
     n = sum(len(d.x) for d in data)

@@ -39,6 +39,7 @@ import block_model
 import trafilatura
 from block_model import BlockModel
 from common import machine
+from generic_lockbox import part_of
 from quality_meta import (
     author_words,
     names_the_site,
@@ -144,12 +145,12 @@ def fold_models(fold_of: dict[str, int]) -> dict[int, BlockModel]:
     """One block model per fold, trained on the other folds' pages (none when none is shipped)."""
     if blocks.MODEL is None:
         return {}
-    data = block_model.dataset(load())
+    data = block_model.dataset([p for p in load() if part_of(p.site, "design")])
     return {f: block_model.train([d for d in data if fold_of[d.site] != f]) for f in range(FOLDS)}
 
 
-def run_all(pages: list[Page], fold_of: dict[str, int], jobs: int) -> list[Result]:
-    models = fold_models(fold_of)
+def run_all(pages: list[Page], fold_of: dict[str, int], jobs: int, held: bool = True) -> list[Result]:
+    models = fold_models(fold_of) if held else {}
     work = [(p, models.get(fold_of[p.site])) for p in pages]
     if jobs <= 1:
         return [run_page(w) for w in work]
@@ -334,13 +335,24 @@ def main() -> int:
     ap.add_argument("--only", default="aeb,fundus,feval,wcxb,suggest")
     ap.add_argument("--jobs", type=int, default=2, help="processes (at most 2 on a shared machine)")
     ap.add_argument("--dump", type=Path, help="write every page's outputs and scores here (JSON)")
+    ap.add_argument(
+        "--part",
+        choices=("design", "lockbox"),
+        default="design",
+        help="design: the pages outside the lockbox (bench/generic_lockbox.py), with held-out folds"
+        " among them; lockbox: the locked pages, once, to confirm a finished change (the shipped model)",
+    )
     args = ap.parse_args()
     parts = set(args.only.split(","))
     print(f"machine: {machine()}")
+    print(f"part: {args.part} (bench/generic_lockbox.py)")
     started = time.perf_counter()
-    pages = load(tuple(s for s in SETS if s in parts))
-    fold_of = folds(load())  # one assignment, whatever --only says
-    results = run_all(pages, fold_of, args.jobs)
+    pages = [p for p in load(tuple(s for s in SETS if s in parts)) if part_of(p.site, args.part)]
+    # one assignment, whatever --only says; the lockbox is one fold scored by the shipped model,
+    # which bench/block_model.py trains on the design pages only
+    design = [p for p in load() if part_of(p.site, "design")]
+    fold_of = folds(design) if args.part == "design" else {p.site: 0 for p in pages}
+    results = run_all(pages, fold_of, args.jobs, args.part == "design")
     print(f"{len(pages)} pages, {len({p.site for p in pages})} sites, {FOLDS} folds by site")
     summary = print_body(results, fold_of)
     print_metadata(pages, results)

@@ -21,6 +21,7 @@ LAYERS = {
     "net": 1,
     "output": 1,
     "generic": 2,
+    "widgetfind": 2,  # widget blocks on pages without a site file: candidates, the classifier
     "browser": 2,
     "extract": 3,
     "page": 4,  # one URL (or saved page) -> one record

@@ -9,8 +9,8 @@ from parsel import Selector
 from scrapers.config.sitespec import ItemSpec, SiteSpec
 from scrapers.dom.select import select, select_first
 from scrapers.extract.fields import PageContext, as_str, eval_field
-from scrapers.generic import widgets as widgetfind
 from scrapers.output import record
+from scrapers.widgetfind import finder as widgetfind
 
 
 def declared_widgets(site: SiteSpec, doc: PageContext) -> tuple[list[record.Widget], list[str]]:
@@ -61,7 +61,7 @@ def _unique(items: list[record.WidgetItem]) -> list[record.WidgetItem]:
 
 
 def detected_widgets(doc: PageContext, container: Any, taken: set[str]) -> list[record.Widget]:
-    """Link-dense blocks with a heading (scrapers.generic.widgets), except names already taken."""
+    """Link-dense blocks with a heading (scrapers.widgetfind.finder), except names already taken."""
     out = []
     for w in widgetfind.find_widgets(doc.root.root, doc.url, container):
         if w.name in taken:

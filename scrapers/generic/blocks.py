@@ -70,6 +70,11 @@ class Logistic:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+def read_json(path: Path) -> Any:
+    """A shipped model file's content, None when it is absent (the rules then work alone)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 @dataclass
 class BlockModel:
     """Two stages: `first` judges each block by its own features; `second` judges it again by
@@ -82,9 +87,8 @@ class BlockModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> BlockModel | None:
-        if not path.exists():
+        if (data := read_json(path)) is None:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
         stages = [Logistic(**{k: data[stage][k] for k in _LOGISTIC}) for stage in ("first", "second")]
         return cls(stages[0], stages[1], float(data["threshold"]))
 

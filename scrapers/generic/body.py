@@ -17,6 +17,7 @@ It returns elements, not just text, so `suggest` can turn the choice into select
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -117,8 +118,39 @@ def guess_body(root: Element) -> BodyGuess:
         guess.texts[b.el] = b.text
         if not is_mixed(b.el):
             below.update(b.el.iterdescendants())
+    _drop_repeats(guess)
     _drop_trailing_headings(guess)
     return guess
+
+
+REPEAT_MAX_BLOCKS = 500  # a body of more blocks is no news story: no repeat search (it is quadratic)
+
+
+def _drop_repeats(guess: BodyGuess) -> None:
+    """A paragraph the body already says is said once: a pull quote repeating a sentence of the
+    story, a second (hidden, mobile) copy of a paragraph. The first of equal blocks stays; a
+    block inside a longer one goes."""
+    if len(guess.blocks) > REPEAT_MAX_BLOCKS:
+        return
+    texts = [guess.texts[b] for b in guess.blocks]
+    joined = "\n".join(texts)
+    copies = Counter(texts)
+    seen: set[str] = set()
+    kept = []
+    for b, text in zip(guess.blocks, texts, strict=True):
+        if b not in guess.headings and len(text) <= 1000 and _repeat(text, seen, joined, copies[text]):
+            continue
+        seen.add(text)
+        kept.append(b)
+    guess.blocks = kept
+
+
+def _repeat(text: str, seen: set[str], joined: str, copies: int) -> bool:
+    """A paragraph said before in full (a copy: a sentence or more, 80 characters; shorter lines
+    such as a recipe's or a plan's repeat by nature), or inside a longer one (a pull quote)."""
+    if len(text) >= 80 and text in seen:
+        return True
+    return len(text) >= 40 and joined.count(text) > copies
 
 
 def rule_guess(root: Element) -> tuple[BodyGuess, list[blocks.Block]]:

@@ -10,6 +10,7 @@ from lxml import etree
 from scrapers.dom.values import clean
 from scrapers.generic.body import Element, guess_body, keep_text
 from scrapers.generic.furniture import covered
+from scrapers.widgetfind.finder import story_widgets
 
 # Below this much text (two short paragraphs) our own guess may have missed the story: ask
 # trafilatura too. Above it, on the 979 development pages, trafilatura's longer text was as often
@@ -29,6 +30,7 @@ def body_sections(
     then trafilatura's paragraphs, passed through the same clutter rules, are used.
     """
     guess = guess_body(root)
+    skip = (skip or set()) | story_widgets(root, guess.container)
     if skip:
         skipped = covered(skip)
         guess.blocks = [b for b in guess.blocks if b not in skipped]

@@ -22,8 +22,8 @@ from scrapers.dom import jsonld
 from scrapers.dom.parse import HeadIndex, parse_html
 from scrapers.dom.values import element_text
 from scrapers.generic import body as mainbody
-from scrapers.generic import widgets as widgetfind
 from scrapers.generic.furniture import is_chrome
+from scrapers.widgetfind import finder as widgetfind
 
 Element: TypeAlias = Any  # lxml has no type stubs here: an lxml element
 
@@ -297,7 +297,7 @@ def _clutter_texts(container: Element) -> list[tuple[str, str]]:
 
 
 def _widgets(d: Draft, root: Element, sel: Selector, url: str, story: Element | None) -> None:
-    found = widgetfind.find_widgets(root, url, story)
+    found = widgetfind.find_headed_widgets(root, url, story)  # a heading to select as the title
     kept = []
     for w in found:
         css = stable_selector(w.element, sel)
@@ -309,7 +309,7 @@ def _widgets(d: Draft, root: Element, sel: Selector, url: str, story: Element | 
     for w, css in kept:
         d.add(f"  - name: {w.name}", f"{len(w.items)} links under the heading {w.title!r}")
         d.add(f"    root: {_q(css)}")
-        d.add(f"    title: {_q(str(w.heading.tag))}")
+        d.add(f"    title: {_q(str(w.heading.tag if w.heading is not None else 'h2'))}")
         item_tag = _item_tag(w.element)
         d.add(f"    items: {_q(item_tag)}", "one element per teaser")
         d.add("    item:")

@@ -23,10 +23,10 @@ from scrapers.demo.server import DemoServer
 from scrapers.dom.values import clean
 from scrapers.extract.recipe import extract
 from scrapers.generic import body as mainbody
-from scrapers.generic import widgets as widgetfind
 from scrapers.generic.headline import better_headline
 from scrapers.generic.suggest import draft_site, stable_name
 from scrapers.page.pipeline import SeenPage, process_saved
+from scrapers.widgetfind import finder as widgetfind
 
 SEED = json.loads((ROOT / "scrapers/demo/data/seed.json").read_text(encoding="utf-8"))
 FEVAL = ROOT.parent / "shared" / "data" / "fundus-eval" / "dev"
@@ -79,10 +79,12 @@ def test_generic_body_skips_captions_promos_and_newsletters() -> None:
 def test_generic_widgets_are_headed_link_blocks_not_navigation() -> None:
     ex = extract(PAGE, "https://daily.example/world/big-story", generic_site())
     widgets = {w.name: w for w in ex.widgets}
-    assert list(widgets) == ["most_read", "more_from_world"]
+    # named from the vocabulary (docs/site-library.md), the block's own heading kept as its title
+    assert list(widgets) == ["most_read", "more_from_section"]
     assert widgets["most_read"].title == "Most read"
     assert [i.url for i in widgets["most_read"].items] == [f"https://daily.example/a/{n}" for n in (1, 2, 3)]
-    assert widgets["more_from_world"].items[0].title == "A world story with a long enough title"
+    assert widgets["more_from_section"].title == "More from World"
+    assert widgets["more_from_section"].items[0].title == "A world story with a long enough title"
 
 
 @pytest.mark.parametrize(
@@ -255,7 +257,7 @@ def test_seed_page_without_its_site_file(browser_session: BrowserSession, demo_s
     for teaser in SEED["topics"]:
         assert teaser["title"] not in rec.story.text
     widgets: dict[str, Any] = {w.name: w for w in rec.widgets}
-    hot = widgets["hot_this_week"]
+    hot = widgets["most_read"]
     assert hot.title == "Hot this week"
     assert [i.title for i in hot.items] == [t["title"] for t in SEED["hot_this_week"]]
     assert all(i.url and i.url.startswith(demo_server.base_url) for i in hot.items)
@@ -266,7 +268,7 @@ def test_body_guess_container_is_the_story_element() -> None:
     guess = mainbody.guess_body(root)
     assert guess.container is not None and guess.container.get("class") == "story-body"
     found = widgetfind.find_widgets(root, "https://daily.example/x", guess.container)
-    assert [w.heading.tag for w in found] == ["h2", "h3"]
+    assert [w.title for w in found] == ["Most read", "More from World"]
 
 
 STORY_LINES = [

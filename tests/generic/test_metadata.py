@@ -176,7 +176,7 @@ def test_a_carousels_nav_modifier_is_no_menu() -> None:
     block = (
         f"<section><h2>You might also like</h2><ul class='carousel carousel--nav-top'>{LINKS}</ul></section>"
     )
-    assert [w.name for w in extract(page(body=block), URL, generic_site()).widgets] == ["you_might_also_like"]
+    assert [w.name for w in extract(page(body=block), URL, generic_site()).widgets] == ["related_articles"]
 
 
 def test_hostile_class_names_and_author_lists_stay_linear() -> None:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from scrapers.dom.values import element_text, join_url
 from scrapers.generic.furniture import ATTR_CHARS, is_page_level
+from scrapers.widgetfind import classifier as widgetclass
+from scrapers.widgetfind.classifier import first_up
 
 T = TypeVar("T")
 
@@ -49,7 +51,7 @@ class FoundWidget:
     name: str
     title: str
     element: Element
-    heading: Element
+    heading: Element | None  # None: the classifier's block, whose heading may sit outside it
     items: list[tuple[str, str]]  # (title, absolute url)
 
 
@@ -114,7 +116,7 @@ class _Teasers:
     def block_above(self, heading: Element) -> Element | None:
         """The smallest ancestor of `heading` below <body> holding MIN_ITEMS teaser links. The
         answer is remembered for every element on the way: headings climb the same ancestors."""
-        return _first_up(heading.getparent(), self._above, lambda n: n if self.enough(n) else None, None)
+        return first_up(heading.getparent(), self._above, lambda n: n if self.enough(n) else None, None)
 
 
 def _bottom_up(top: Element, known: dict[Element, Any], value: Callable[[Element, list[Any]], Any]) -> Any:
@@ -176,32 +178,48 @@ class _Chrome:
             exempt = not isinstance(node.tag, str) or node in self.exempt
             return True if not exempt and _is_chrome(node) else None
 
-        return _first_up(el, self.known, chrome, False)
-
-
-def _first_up(
-    start: Element | None, memo: dict[Element, T], hit: Callable[[Element], T | None], default: T
-) -> T:
-    """The first answer `hit` gives on the way up from `start` to <body> (`default` if none),
-    remembered in `memo` for every element passed: many starts climb the same ancestors."""
-    path: list[Element] = []
-    node, answer = start, default
-    while node is not None and node.tag not in ("body", "html"):
-        if node in memo:
-            answer = memo[node]
-            break
-        path.append(node)
-        if (found := hit(node)) is not None:
-            answer = found
-            break
-        node = node.getparent()
-    for el in path:
-        memo[el] = answer
-    return answer
+        return first_up(el, self.known, chrome, False)
 
 
 def find_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
-    """Widget blocks in document order; none inside `story` (the body container)."""
+    """Widget blocks in document order, by the learned classifier (widgetclass.py) when its
+    model is there, else by headings (find_headed_widgets)."""
+    model = widgetclass.MODEL
+    if model is None:
+        return find_headed_widgets(root, page_url, story)
+    story_and_above = {story, *story.iterancestors()} if story is not None else set()
+    cands = widgetclass.candidates(root, page_url, story, _Chrome(story_and_above))
+    found = []
+    for i in model.choose(cands):
+        c = cands[i]
+        found.append(FoundWidget(widgetclass.category(c), c.title, c.element, None, c.items))
+    return _unique_names(found)
+
+
+def story_widgets(root: Element, story: Element | None) -> set[Element]:
+    """The widget blocks the classifier finds inside the story's container ("Read also" boxes,
+    teaser lists between paragraphs): the body leaves them out. The page's address is unknown
+    here; its canonical link, else og:url, resolves the links (only the candidates' shape and
+    place matter, not where the links go)."""
+    model = widgetclass.MODEL
+    if model is None or story is None:
+        return set()
+    xp = "string((//link[@rel='canonical']/@href | //meta[@property='og:url']/@content)[1])"
+    base = str(root.xpath(xp) or "").strip() or "https://page.invalid/"
+    inside = set(story.iter())
+    story_and_above = {story, *story.iterancestors()}
+    cands = widgetclass.candidates(root, base, story, _Chrome(story_and_above), inside)
+    # a block mostly of unlinked text is story with links in it, whatever the model says
+    dense = widgetclass.feature_names().index("link_density")
+    return {
+        c.element
+        for c in (cands[i] for i in model.choose(cands))
+        if c.element in inside and c.x[dense] >= 0.5
+    }
+
+
+def find_headed_widgets(root: Element, page_url: str, story: Element | None = None) -> list[FoundWidget]:
+    """Widget blocks with a heading, in document order; none inside `story` (the body container)."""
     base = root.xpath("string(//base/@href)") or page_url
     teasers = _Teasers(join_url(page_url, str(base)) or page_url, page_url)
     story_nodes = set(story.iter()) if story is not None else set()
