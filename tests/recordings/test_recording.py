@@ -282,7 +282,7 @@ def test_a_broken_selector_fails_the_smoke_suite_with_a_readable_diff(tmp_path: 
             "-q",
             "-p",
             "no:cacheprovider",
-            f"{Path(__file__).name}::test_recording_replays[{seed.name}]",
+            f"{Path(__file__).relative_to(ROOT / 'tests')}::test_recording_replays[{seed.name}]",
         ],
         capture_output=True,
         text=True,
