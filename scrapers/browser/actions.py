@@ -198,26 +198,6 @@ async def _wait_for(page: Page, selector: str, state: WaitState, timeout_ms: int
     await page.locator(selector).first.wait_for(state=state, timeout=left)
 
 
-_HTML_JS = """() => {
-  const doc = document;
-  const doctype = doc.doctype ? new XMLSerializer().serializeToString(doc.doctype) : "";
-  return doc.documentElement ? doctype + doc.documentElement.outerHTML : doctype;
-}"""
-
-
-async def page_html(page: Page) -> str:
-    """The rendered document, as page.content() gives it (doctype + outerHTML).
-
-    page.content() runs in Playwright's isolated world, whose helper script is made for each
-    document first: ~15 ms of the renderer a page when nothing else needed it. The page's own
-    world already has its smaller helper from the readiness wait (_wait_for)."""
-    try:
-        html = await page.evaluate(_HTML_JS)
-    except PlaywrightError:
-        return await page.content()  # navigating meanwhile: Playwright's own retries and message
-    return html if isinstance(html, str) else await page.content()
-
-
 async def _act(page: Page, action: object, cfg: RenderSpec, start: float) -> None:
     if isinstance(action, ClickAction):
         await _click(page, action, cfg, start)

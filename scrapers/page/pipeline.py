@@ -38,7 +38,7 @@ from scrapers.extract.recipe import Extraction, extract
 from scrapers.net.client import HttpClient
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
-from scrapers.output.record import Record
+from scrapers.output.record import Hidden, Record
 from scrapers.page.challenge import at_first_sight, challenge_reason
 from scrapers.page.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
 from scrapers.page.record_builders import error_record, interrupted_record, now_utc, story_record, unexpected
@@ -81,6 +81,7 @@ class SeenPage:
     not_ready: str | None = None
     render_ms: int = 0
     blocked_requests: int = 0
+    hidden: Hidden = field(default_factory=Hidden)
 
     @classmethod
     def rendered(cls, url: str, page: RenderedPage) -> SeenPage:
@@ -93,6 +94,7 @@ class SeenPage:
             page.not_ready,
             page.render_ms,
             page.blocked_requests,
+            page.hidden,
         )
 
 
@@ -173,6 +175,7 @@ def _story(page: SeenPage, ex: Extraction, fetched_at: str, extract_started: flo
         render_ms=page.render_ms,
         extract_ms=int((time.perf_counter() - extract_started) * 1000),
         blocked_requests=page.blocked_requests,
+        hidden=page.hidden,
     )
 
 

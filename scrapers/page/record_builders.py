@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import ErrorKind, PageError
 from scrapers.extract.recipe import Extraction
-from scrapers.output.record import Error, Record, Timings
+from scrapers.output.record import Error, Hidden, Record, Timings
 
 
 def now_utc() -> str:
@@ -34,6 +34,7 @@ def story_record(
     render_ms: int = 0,
     extract_ms: int = 0,
     blocked_requests: int = 0,
+    hidden: Hidden | None = None,
 ) -> Record:
     return Record(
         site=ex.site,
@@ -49,6 +50,7 @@ def story_record(
         missing=ex.missing,
         timings_ms=Timings(render=render_ms, extract=extract_ms),
         blocked_requests=blocked_requests,
+        hidden=hidden or Hidden(),
     )
 
 
