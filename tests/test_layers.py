@@ -22,6 +22,7 @@ LAYERS = {
     "output": 1,
     "generic": 2,
     "browser": 2,
+    "consent": 2,  # the consent step: known managers, the multilingual "accept all" reading
     "extract": 3,
     "page": 4,  # one URL (or saved page) -> one record
     "job": 5,  # discovery, the page workers, the summary: a run of many pages

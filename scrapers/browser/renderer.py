@@ -45,6 +45,7 @@ class RenderedPage:
     stopped_early: bool = False  # an HTTP error or a page judged at first sight: no actions ran
     blocked_requests: int = 0  # requests the URL policy refused (docs/security.md)
     hidden: Hidden = field(default_factory=Hidden)  # closed shadow roots, refused frames (snapshot.py)
+    consent_wall: str | None = None  # the consent manager whose wall stayed (scrapers/consent/)
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -267,6 +268,7 @@ class Renderer:
                 loaded.stopped_early,
                 len(slot.refusals()),
                 snap.hidden,
+                loaded.consent_wall,
             )
         except TimeoutError:
             raise PageError(

@@ -82,6 +82,7 @@ class SeenPage:
     render_ms: int = 0
     blocked_requests: int = 0
     hidden: Hidden = field(default_factory=Hidden)
+    consent_wall: str | None = None  # the consent manager whose wall the consent step left
 
     @classmethod
     def rendered(cls, url: str, page: RenderedPage) -> SeenPage:
@@ -95,6 +96,7 @@ class SeenPage:
             page.render_ms,
             page.blocked_requests,
             page.hidden,
+            page.consent_wall,
         )
 
 
@@ -116,6 +118,9 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
     """Raise the PageError this page ends in, if any: challenge, HTTP error, never ready."""
     where: dict[str, Any] = {"http_status": page.http_status, "final_url": page.final_url}
     if reason := challenge_reason(page.html, doc, page.headers, site.fetch.blocked):
+        raise PageError("blocked", reason, render_ms=page.render_ms, **where)
+    if page.consent_wall:  # the story is behind it: its text would be the banner's
+        reason = f"consent wall of {page.consent_wall} still shown after the consent step"
         raise PageError("blocked", reason, render_ms=page.render_ms, **where)
     status = page.http_status
     if status is not None and status >= 400:
