@@ -7,6 +7,8 @@ turns the step off or names its own button, and a page without a banner.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from consent_pages import (
@@ -30,9 +32,11 @@ from scrapers.consent.words import ACCEPT, REFUSE
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.record import Record
 from scrapers.page.pipeline import PagePipeline, PipelineOptions
+from scrapers.recordings.recording import OFFLINE, record_page, replay
 
 HTML = "text/html; charset=utf-8"
 QUIET = Overrides(obey_robots=False, attempts=1, min_delay_ms=0)
+CLOCK = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 CASES = [(name, lang) for name, (_, langs) in MANAGER_PAGES.items() for lang in langs]
 
 
@@ -127,3 +131,24 @@ def test_a_page_without_a_banner_is_untouched(browser_session: BrowserSession, s
 def test_no_accept_phrase_is_also_a_refusal() -> None:
     clash = [(p, w) for group in ACCEPT.values() for p in group for w in REFUSE if w in p]
     assert clash == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("manager", ["Sourcepoint", "Usercentrics"])
+def test_a_recorded_wall_replays_offline_to_the_same_story(
+    browser_session: BrowserSession, tmp_path: Path, manager: str
+) -> None:
+    """The consent step runs again on replay, against the HAR: the iframe's and the shadow root's buttons."""
+    page, _ = MANAGER_PAGES[manager]
+    r = browser_session.renderer
+    with LocalServer() as s:
+        s.routes["/sp/index.html?message_id=1188&lang=de"] = text(sourcepoint_frame("de"), HTML)
+        s.routes["/wall"] = text(page("de"), HTML)
+        url = s.url("/wall")
+        options = PipelineOptions(overrides=QUIET, policy=UrlPolicy.for_job([url]))
+        rec = browser_session.run(
+            record_page(PagePipeline(r, options), url, _site(), tmp_path / "rec", CLOCK)
+        )
+    result = browser_session.run(replay(PagePipeline(r, OFFLINE), rec, _site()))
+    assert result.ok, result.report()
+    _is_the_story(result.record)
