@@ -27,7 +27,11 @@ from scrapers.consent.managers import MANAGERS, TCF_CMP_IDS, Manager, by_name
 from scrapers.consent.words import PHRASES, REFUSE, TOPIC
 
 MARK = "data-storyline-accept"  # the button the text reading chose, for Playwright to click
-SETTLE_MS = 2500  # how long a manager's banner may take to go, or a loaded manager to show one
+SETTLE_MS = 2500  # how long a banner may take to go once accepted
+# How long a loaded manager may take to show its banner. Some managers' roots stay on the page once
+# consent was given (cookies kept), so this is paid on such pages: short, and skipped when the TCF
+# ping says the banner is not shown. A later banner is still caught after the site's actions.
+SHOW_MS = 1200
 
 _LOOK_TEMPLATE = """async () => {
   const [managers, phrases, refuse, topic, mark] = ARGS;
@@ -112,6 +116,7 @@ class Look:
     present: tuple[str, ...] = ()  # managers loaded, no banner (yet)
     tcf_manager: str | None = None  # named by __tcfapi's cmpId
     tcf_visible: bool = False  # __tcfapi says its UI is shown
+    tcf_quiet: bool = False  # __tcfapi answered: its UI is not shown (consent given, or not asked)
     text: str | None = None  # the "accept all" the text reading found
     wall: bool = False  # what is shown covers the page
 
@@ -138,6 +143,7 @@ async def look(page: Page) -> Look:
         tuple(raw["present"]),
         TCF_CMP_IDS.get(cmp_id) if cmp_id else None,
         status == "visible",
+        status in ("hidden", "disabled"),
         raw.get("text"),
         bool(raw.get("wall")),
     )
@@ -155,11 +161,11 @@ class Outcome:
 async def give_consent(page: Page, spec: ConsentSpec, budget_ms: int) -> Outcome:
     """Accept the consent banner shown now, if any (see the module doc), within `budget_ms`."""
     seen = await look(page)
-    if not seen.asking and not seen.present:
+    if not seen.asking and (not seen.present or seen.tcf_quiet):
         return Outcome()
     deadline = time.monotonic() + budget_ms / 1000
     if not seen.asking:  # a manager is loaded: its banner may be on its way
-        seen = await _wait_for(page, deadline, lambda lk: lk.asking, SETTLE_MS)
+        seen = await _wait_for(page, deadline, lambda lk: lk.asking, SHOW_MS)
         if not seen.asking:
             return Outcome()
     who = seen.who
