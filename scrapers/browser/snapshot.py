@@ -17,7 +17,9 @@ scripts attach (`attachShadow`); declarative closed roots leave no trace and are
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from dataclasses import dataclass, field
 
 from playwright.async_api import Error as PlaywrightError
@@ -52,6 +54,23 @@ SNAPSHOT_JS = r"""(absolute) => {
     for (let i = 0; i < all.length; i++) if (all[i].shadowRoot) { plain = false; break; }
   }
   if (plain && !absolute) return [doctype + root.outerHTML, closed, [], doc.URL];
+  // The elements on the way to a shadow host or a frame are walked; every other subtree is taken
+  // whole by outerHTML (native, and most of a page): the walk costs what its hosts and frames need.
+  const onPath = new Set();
+  const mark = (el) => {
+    for (let e = el; e && !onPath.has(e); ) {
+      onPath.add(e);
+      const up = e.parentNode;
+      e = up instanceof ShadowRoot ? up.host : up;
+    }
+  };
+  const scan = (scope) => {
+    for (const el of scope.querySelectorAll("*")) {
+      if (el.shadowRoot) { mark(el); scan(el.shadowRoot); }
+      else if (el.localName === "iframe" || el.localName === "frame") mark(el);
+    }
+  };
+  if (!absolute) scan(doc);
   const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
     "source", "track", "wbr"]);
   const RAW = new Set(["script", "style", "xmp", "noembed", "noframes", "noscript", "plaintext"]);
@@ -83,6 +102,7 @@ SNAPSHOT_JS = r"""(absolute) => {
     } else if (!inner && src) {
       const box = el.getBoundingClientRect();
       if (box.width > 1 && box.height > 1) {  // a hidden frame (a tracker) shows the reader nothing
+        el.setAttribute("data-storyline-frame-n", String(foreign.length));  // for Python to find
         out.push("<!--storyline-frame-" + foreign.length + "-->");
         foreign.push([foreign.length, src]);
       }
@@ -103,6 +123,7 @@ SNAPSHOT_JS = r"""(absolute) => {
       if (shown.length) { for (const s of shown) node(s); } else { kids(el); }
       return;
     }
+    if (!absolute && !onPath.has(el) && !el.querySelector("slot")) { out.push(el.outerHTML); return; }
     const shadow = el.shadowRoot;
     out.push("<" + tag + attrs(el, null) + (shadow ? ' data-storyline-shadow="open"' : "") + ">");
     if (VOID.has(tag)) return;
@@ -113,6 +134,7 @@ SNAPSHOT_JS = r"""(absolute) => {
   return [doctype + out.join(""), closed, foreign, doc.URL];
 }"""
 
+FRAME_WAIT_S = 1.0  # how long the frames shown on a page may still take to load, all together
 _PLACEHOLDER = re.compile(r"<!--storyline-frame-(\d+)-->")
 
 
@@ -143,9 +165,9 @@ async def snapshot(page: Page, refusals: list[Refused]) -> Snapshot:
     refused = _refused_hosts(refusals)
     parts: dict[int, str] = {}
     lost = 0
-    children = list(page.main_frame.child_frames)
+    wait_until = time.monotonic() + FRAME_WAIT_S
     for index, src in foreign:
-        inner = await _frame_html(children, str(src), refused)
+        inner = await _frame_html(page, int(index), str(src), refused, wait_until)
         if inner is None:
             lost += 1
         else:
@@ -154,17 +176,21 @@ async def snapshot(page: Page, refusals: list[Refused]) -> Snapshot:
     return Snapshot(html, Hidden(closed_shadow_roots=int(closed), refused_frames=lost))
 
 
-async def _frame_html(children: list[Frame], src: str, refused: set[tuple[str, int]]) -> str | None:
+async def _frame_html(
+    page: Page, index: int, src: str, refused: set[tuple[str, int]], wait_until: float
+) -> str | None:
     """A cross-origin frame's body, serialised in the frame; None if refused or unreadable."""
     try:
         if host_port(src) in refused:
             return None
     except ValueError:
         return None
-    frame = next((f for f in children if f.url == src), None)
+    frame = await _child_frame(page, index, wait_until)
     if frame is None:
         return None
     try:
+        left_ms = max(1.0, (wait_until - time.monotonic()) * 1000)
+        await frame.wait_for_load_state("domcontentloaded", timeout=left_ms)
         inner, _, _, where = await frame.evaluate(SNAPSHOT_JS, True)
     except PlaywrightError:
         return None
@@ -172,3 +198,18 @@ async def _frame_html(children: list[Frame], src: str, refused: set[tuple[str, i
         return None  # Chromium's error page: the frame failed to load (or was refused on replay)
     body = re.search(r"<body[^>]*>(.*)</body>", str(inner), re.S)
     return body.group(1) if body else None
+
+
+async def _child_frame(page: Page, index: int, wait_until: float) -> Frame | None:
+    """The frame of the iframe the serialiser marked `index`, once it left about:blank (a frame
+    still navigating is waited for until `wait_until`); None for Chromium's error page."""
+    try:
+        handle = await page.query_selector(f'[data-storyline-frame-n="{index}"]')
+        frame = await handle.content_frame() if handle is not None else None
+    except PlaywrightError:
+        return None
+    while frame is not None and not frame.url.startswith(("http:", "https:", "chrome-error:")):
+        if time.monotonic() >= wait_until:
+            return None
+        await asyncio.sleep(0.05)
+    return frame if frame is not None and frame.url.startswith(("http:", "https:")) else None
