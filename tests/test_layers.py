@@ -23,6 +23,7 @@ LAYERS = {
     "generic": 2,
     "widgetfind": 2,  # widget blocks on pages without a site file: candidates, the classifier
     "browser": 2,
+    "consent": 2,  # the consent step: known managers, the multilingual "accept all" reading
     "extract": 3,
     "page": 4,  # one URL (or saved page) -> one record
     "job": 5,  # discovery, the page workers, the summary: a run of many pages

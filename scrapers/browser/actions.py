@@ -17,6 +17,7 @@ from playwright.async_api import Page, Request, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from scrapers.config.renderspec import ClickAction, RenderSpec, ScrollAction, WaitAction, WaitForAction
+from scrapers.consent.step import give_consent
 from scrapers.errors import NotReady, PageError
 
 
@@ -41,8 +42,10 @@ class Loaded:
     headers: dict[str, str]
     not_ready: str | None = None  # why the page never became ready, if it did not
     stopped_early: bool = False  # an HTTP error, or EarlyStop said so: the actions were stopped
+    consent_wall: str | None = None  # the consent manager whose wall stayed (scrapers/consent/)
 
 
+CONSENT_BUDGET_MS = 8000  # the most a consent step may take of the page budget
 MAX_REDIRECTS = 20  # Chromium's own limit; a loop is caught long before it
 
 # Scrolls one screen (or to the end); returns [reached the end, page height].
@@ -140,25 +143,38 @@ async def load(page: Page, url: str, cfg: RenderSpec, start: float, early_stop: 
     try:
         if early_stop is not None and early_stop(FirstLook(status, headers, await page.title())):
             return Loaded(status, headers, stopped_early=True)
-        return Loaded(status, headers, not_ready=await ready)
+        not_ready, wall = await ready
+        return Loaded(status, headers, not_ready=not_ready, consent_wall=wall)
     finally:
         ready.cancel()  # stopped early, or failed: the actions end here
         await asyncio.gather(ready, return_exceptions=True)
 
 
-async def _get_ready(page: Page, cfg: RenderSpec, start: float) -> str | None:
-    """The site's actions, then render.wait_for; why the page never became ready, if it did not."""
+async def _get_ready(page: Page, cfg: RenderSpec, start: float) -> tuple[str | None, str | None]:
+    """The consent step, the site's actions, then render.wait_for, then the consent step again (a
+    banner that came late); why the page never became ready, if it did not, and the consent wall
+    that stayed, if one did."""
+    if cfg.consent.enabled:
+        await give_consent(page, cfg.consent, _remaining_ms(start, cfg, CONSENT_BUDGET_MS))
     try:
-        for action in cfg.actions:
-            await _act(page, action, cfg, start)
-        if cfg.wait_for:
-            try:
-                await _wait_for(page, cfg.wait_for, "attached", _remaining_ms(start, cfg, cfg.timeout_ms))
-            except PlaywrightTimeout:
-                raise NotReady(f"render.wait_for {cfg.wait_for!r} never appeared") from None
+        await _run_actions(page, cfg, start)
     except NotReady as exc:
-        return str(exc)
-    return None
+        return str(exc), None
+    if not cfg.consent.enabled:
+        return None, None
+    late = await give_consent(page, cfg.consent, _remaining_ms(start, cfg, CONSENT_BUDGET_MS))
+    return None, late.wall
+
+
+async def _run_actions(page: Page, cfg: RenderSpec, start: float) -> None:
+    """The site's actions, then render.wait_for; NotReady if the page never became ready."""
+    for action in cfg.actions:
+        await _act(page, action, cfg, start)
+    if cfg.wait_for:
+        try:
+            await _wait_for(page, cfg.wait_for, "attached", _remaining_ms(start, cfg, cfg.timeout_ms))
+        except PlaywrightTimeout:
+            raise NotReady(f"render.wait_for {cfg.wait_for!r} never appeared") from None
 
 
 # Resolves as soon as the selector matches: a MutationObserver sees the element the moment it is
@@ -196,26 +212,6 @@ async def _wait_for(page: Page, selector: str, state: WaitState, timeout_ms: int
             raise PlaywrightTimeout(f"waiting for {selector!r} to be attached: {timeout_ms} ms exceeded")
     left = max(1, timeout_ms - since(began))
     await page.locator(selector).first.wait_for(state=state, timeout=left)
-
-
-_HTML_JS = """() => {
-  const doc = document;
-  const doctype = doc.doctype ? new XMLSerializer().serializeToString(doc.doctype) : "";
-  return doc.documentElement ? doctype + doc.documentElement.outerHTML : doctype;
-}"""
-
-
-async def page_html(page: Page) -> str:
-    """The rendered document, as page.content() gives it (doctype + outerHTML).
-
-    page.content() runs in Playwright's isolated world, whose helper script is made for each
-    document first: ~15 ms of the renderer a page when nothing else needed it. The page's own
-    world already has its smaller helper from the readiness wait (_wait_for)."""
-    try:
-        html = await page.evaluate(_HTML_JS)
-    except PlaywrightError:
-        return await page.content()  # navigating meanwhile: Playwright's own retries and message
-    return html if isinstance(html, str) else await page.content()
 
 
 async def _act(page: Page, action: object, cfg: RenderSpec, start: float) -> None:

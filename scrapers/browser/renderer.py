@@ -19,14 +19,16 @@ from playwright.async_api import Browser, BrowserContext, Playwright, ProxySetti
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from scrapers.browser.actions import EarlyStop, load, page_html, since
+from scrapers.browser.actions import EarlyStop, load, since
 from scrapers.browser.contexts import ContextPool, Slot
 from scrapers.browser.guard import REFUSED_HEADER, AddressBook
 from scrapers.browser.locate import BrowserChoice, find_chromium, launch_args
 from scrapers.browser.routing import close_quietly, install_blocking
+from scrapers.browser.snapshot import COUNT_CLOSED_JS, snapshot
 from scrapers.config.renderspec import RenderSpec
 from scrapers.errors import ErrorKind, PageError, Refused
 from scrapers.net.scope import UrlPolicy
+from scrapers.output.record import Hidden
 
 Prepare = Callable[[BrowserContext], Awaitable[None]]
 
@@ -42,6 +44,8 @@ class RenderedPage:
     not_ready: str | None = None  # the wait or click that never happened, if one did not
     stopped_early: bool = False  # an HTTP error or a page judged at first sight: no actions ran
     blocked_requests: int = 0  # requests the URL policy refused (docs/security.md)
+    hidden: Hidden = field(default_factory=Hidden)  # closed shadow roots, refused frames (snapshot.py)
+    consent_wall: str | None = None  # the consent manager whose wall stayed (scrapers/consent/)
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -213,6 +217,7 @@ class Renderer:
             record_har_path=har_path,  # a .zip path: bodies are attached as files
             record_har_mode="full" if har_path else None,
         )
+        await ctx.add_init_script(COUNT_CLOSED_JS)
         await install_blocking(ctx, cfg)
         return ctx
 
@@ -252,19 +257,21 @@ class Renderer:
                     # the page itself, or a redirect hop, was refused
                     refusal = slot.guard.refused(slot.page.url, since=slot.mark)
                     raise _refused(refusal, slot.page.url, since(start))
-                html = await page_html(slot.page)
+                snap = await snapshot(slot.page, slot.refusals())
                 _left_for_a_refusal(slot, url, since(start))
             healthy = True
             return RenderedPage(
                 url,
                 slot.page.url,
-                html,
+                snap.html,
                 loaded.status,
                 since(start),
                 loaded.headers,
                 loaded.not_ready,
                 loaded.stopped_early,
                 len(slot.refusals()),
+                snap.hidden,
+                loaded.consent_wall,
             )
         except TimeoutError:
             raise PageError(

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Discriminator,
     Tag,
@@ -117,11 +118,25 @@ class Viewport(BaseModel):
     height: int = PField(900, ge=200, le=10000)
 
 
+class ConsentSpec(BaseModel):
+    """The built-in consent step (scrapers/consent/): on unless a site file turns it off."""
+
+    model_config = _STRICT
+    enabled: bool = PField(
+        True, description="run the built-in consent step (off: the site's own actions only)"
+    )
+    accept: list[Annotated[str, AfterValidator(check_css)]] = PField(
+        default_factory=list,
+        description="CSS selectors of this site's accept button, tried before the known managers",
+    )
+
+
 class RenderSpec(BaseModel):
     model_config = _STRICT
     wait_for: str | None = PField(None, description="CSS selector that means the page is ready")
     timeout_ms: int = PField(30000, ge=1000, description="budget for the whole page")
     actions: list[Action] = PField(default_factory=list)
+    consent: ConsentSpec = PField(default_factory=ConsentSpec)
     block: BlockSpec = PField(default_factory=BlockSpec)
     viewport: Viewport = PField(default_factory=Viewport)
     locale: str = "en-US"

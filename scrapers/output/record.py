@@ -100,6 +100,16 @@ class Timings(BaseModel):
     total: int = Field(0, description="wall time for the page, all attempts and backoff included")
 
 
+class Hidden(BaseModel):
+    """What the page showed that the snapshot could not take (docs/site-files.md#shadow-roots-and-frames)."""
+
+    model_config = _OUT
+    closed_shadow_roots: int = Field(0, description="closed shadow roots the page's scripts attached")
+    refused_frames: int = Field(
+        0, description="frames shown on the page whose content could not be read (URL policy, error)"
+    )
+
+
 class Record(BaseModel):
     model_config = _OUT
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -117,6 +127,7 @@ class Record(BaseModel):
     error: Error | None = None
     timings_ms: Timings = Field(default_factory=Timings)
     blocked_requests: int = Field(0, description="requests of the page the URL policy refused")
+    hidden: Hidden = Field(default_factory=Hidden)
 
     def to_json(self) -> str:
         try:

@@ -38,7 +38,7 @@ from scrapers.extract.recipe import Extraction, extract
 from scrapers.net.client import HttpClient
 from scrapers.net.scope import UrlPolicy
 from scrapers.output.logs import get_logger
-from scrapers.output.record import Record
+from scrapers.output.record import Hidden, Record
 from scrapers.page.challenge import at_first_sight, challenge_reason
 from scrapers.page.policies import DomainGate, Gate, RetryPolicy, RobotsCache, RobotsPolicy
 from scrapers.page.record_builders import (
@@ -90,6 +90,8 @@ class SeenPage:
     not_ready: str | None = None
     render_ms: int = 0
     blocked_requests: int = 0
+    hidden: Hidden = field(default_factory=Hidden)
+    consent_wall: str | None = None  # the consent manager whose wall the consent step left
 
     @classmethod
     def rendered(cls, url: str, page: RenderedPage) -> SeenPage:
@@ -102,6 +104,8 @@ class SeenPage:
             page.not_ready,
             page.render_ms,
             page.blocked_requests,
+            page.hidden,
+            page.consent_wall,
         )
 
 
@@ -123,6 +127,9 @@ def judge(page: SeenPage, doc: Selector, site: SiteSpec) -> None:
     """Raise the PageError this page ends in, if any: challenge, HTTP error, never ready."""
     where: dict[str, Any] = {"http_status": page.http_status, "final_url": page.final_url}
     if reason := challenge_reason(page.html, doc, page.headers, site.fetch.blocked):
+        raise PageError("blocked", reason, render_ms=page.render_ms, **where)
+    if page.consent_wall:  # the story is behind it: its text would be the banner's
+        reason = f"consent wall of {page.consent_wall} still shown after the consent step"
         raise PageError("blocked", reason, render_ms=page.render_ms, **where)
     status = page.http_status
     if status is not None and status >= 400:
@@ -189,6 +196,7 @@ def _story(page: SeenPage, ex: Extraction, fetched_at: str, extract_started: flo
             render_ms=page.render_ms,
             extract_ms=int((time.perf_counter() - extract_started) * 1000),
             blocked_requests=page.blocked_requests,
+            hidden=page.hidden,
         )
     except Exception as exc:
         log.error("record could not be built", url=page.url, error=f"{type(exc).__name__}: {exc}")

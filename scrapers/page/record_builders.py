@@ -13,7 +13,7 @@ from scrapers.config.sitespec import SiteSpec
 from scrapers.errors import ErrorKind, PageError
 from scrapers.extract.recipe import Extraction
 from scrapers.output.logs import get_logger
-from scrapers.output.record import Error, Record, Timings
+from scrapers.output.record import Error, Hidden, Record, Timings
 
 log = get_logger("storyline.records")
 
@@ -37,6 +37,7 @@ def story_record(
     render_ms: int = 0,
     extract_ms: int = 0,
     blocked_requests: int = 0,
+    hidden: Hidden | None = None,
 ) -> Record:
     return Record(
         site=ex.site,
@@ -52,6 +53,7 @@ def story_record(
         missing=ex.missing,
         timings_ms=Timings(render=render_ms, extract=extract_ms),
         blocked_requests=blocked_requests,
+        hidden=hidden or Hidden(),
     )
 
 

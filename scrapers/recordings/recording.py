@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, Route, WebSocketRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from scrapers.browser.guard import REFUSED_HEADER
 from scrapers.browser.har import HarArchive, scrub_har
 from scrapers.browser.renderer import Prepare
 from scrapers.browser.routing import is_blocked
@@ -165,8 +166,12 @@ def recording_name(url: str) -> str:
 
 def comparable(rec: Record, secret_params: Sequence[str] = SECRET_PARAMS) -> dict[str, Any]:
     """The record as compared and stored in expected.json: every address in it without its
-    credentials (a canonical URL's `token=`, a `user:pass@`), both sides alike."""
-    out: dict[str, Any] = redacted(rec.model_dump(mode="json", exclude=set(VOLATILE)), secret_params)
+    credentials (a canonical URL's `token=`, a `user:pass@`), both sides alike; `hidden` only
+    when something was (the recordings made before the field existed stay valid)."""
+    data = rec.model_dump(mode="json", exclude=set(VOLATILE))
+    if not any(data.get("hidden", {}).values()):
+        data.pop("hidden", None)
+    out: dict[str, Any] = redacted(data, secret_params)
     return out
 
 
@@ -288,6 +293,7 @@ class Traffic:
 
     served: int = 0  # requests answered from the HAR
     blocked: int = 0  # requests the site's block rules dropped
+    refused: int = 0  # requests the URL policy refused when recording: refused again
     missing: list[str] = field(default_factory=list)  # requests not in the HAR: aborted
 
 
@@ -343,6 +349,10 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
             result.missing.append(req.url)
             await route.abort("internetdisconnected")
             return
+        if any(k.lower() == REFUSED_HEADER for k in resp.headers):
+            result.refused += 1  # the guard's refusal, not the site's answer: no page behind it
+            await route.abort("blockedbyclient")
+            return
         result.served += 1
         await route.fulfill(status=resp.status, headers=resp.headers, body=resp.body)
 
@@ -355,6 +365,8 @@ async def replay(pipeline: PagePipeline, rec: Recording, site: SiteSpec) -> Repl
         await ctx.route_web_socket("**/*", no_socket)
 
     got = (await pipeline.run(meta.url, fixed, prepare=offline, fetched_at=meta.clock)).record
+    if got.error is None:  # offline, nothing passes the guard: what it refused then is counted here
+        got = got.model_copy(update={"blocked_requests": got.blocked_requests + result.refused})
     diffs = compare(rec.expected(), comparable(got, har.secret_params))
     return ReplayResult(rec, got, diffs, result.served, result.blocked, result.missing)
 

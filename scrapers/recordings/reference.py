@@ -61,8 +61,9 @@ from scrapers.recordings.recording import (
 from scrapers.recordings.saved import SavedPage
 from scrapers.version import __version__
 
-# What a browser's answer has and a file has not: never compared between the two strengths.
-TRANSPORT = frozenset({"http_status", "blocked_requests"})
+# What a browser's answer has and a file has not: never compared between the two strengths. A
+# saved page's frames have nothing behind them in Chromium: `hidden` counts them as refused.
+TRANSPORT = frozenset({"http_status", "blocked_requests", "hidden"})
 CHROMIUM_FILE = "expected.chromium.json"
 Mode = Literal["static", "chromium"]
 

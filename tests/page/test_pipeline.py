@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import BrowserSession
-from scrapers.config.renderspec import ClickAction, RenderSpec
+from scrapers.config.renderspec import ClickAction, ConsentSpec, RenderSpec
 from scrapers.config.settings import Overrides
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.config.sitespec import SiteSpec
@@ -156,8 +156,14 @@ def test_keep_cookies_keeps_a_consent_given_on_the_first_page(
     """A required click on the banner proves whether it came back on the second page."""
     url = f"{demo_server.base_url}/news/{SEED_SLUG}"
     click = ClickAction(click="#consent-accept", timeout_ms=1500)
-    # A locale of its own: no tab another test left with consent given is reused for this one.
-    update = {"actions": [click], "timeout_ms": 8000, "locale": "en-GB"}
+    # A locale of its own: no tab another test left with consent given is reused for this one. The
+    # built-in consent step is off: the site's own required click is the probe.
+    update = {
+        "actions": [click],
+        "timeout_ms": 8000,
+        "locale": "en-GB",
+        "consent": ConsentSpec(enabled=False),
+    }
     base = REGISTRY.get("demo-news").render.model_copy(update=update)
     kept = _render_twice(browser_session, url, base.model_copy(update={"keep_cookies": True}))
     assert kept[0] == "ok" and "required click on '#consent-accept' found nothing" in kept[1]
