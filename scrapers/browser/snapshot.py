@@ -95,7 +95,9 @@ SNAPSHOT_JS = r"""(absolute) => {
     const src = el.src || "";
     let inner = null;
     try { inner = el.contentDocument; } catch (e) { inner = null; }
-    const url = inner ? inner.URL : src;
+    // A frame still loading shows about:blank: its src says where it goes (a challenge marker
+    // may be in it).
+    const url = inner && !(inner.URL === "about:blank" && src) ? inner.URL : src;
     out.push("<div data-storyline-frame=" + quoted(url) + attrs(el, KEPT) + ">");
     if (inner && inner.body) {
       const save = absolute; absolute = true; kids(inner.body); absolute = save;
