@@ -33,9 +33,10 @@ redis:
 test: setup redis lint typecheck
 	$(PY) -m pytest
 
-# The quick loop: skips the heaviest browser tests (CI runs everything).
+# The quick loop (about two minutes): no browser, none of the heavy tests (real page sets,
+# fuzzing, the wheel). CI runs everything.
 quick: $(STAMP)
-	$(PY) -m pytest -m 'not heavy' -x -q
+	$(PY) -m pytest -m 'not browser and not heavy' -x -q
 
 # Re-record the demo site's articles with `storyline record` (review the diff of expected.json).
 recordings: setup

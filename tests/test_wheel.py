@@ -22,6 +22,9 @@ import pytest
 from scrapers.version import __version__
 from userinstall import build_wheel
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = """<html><head><title>Page title</title></head><body>
 <h1 class="mine">A headline only my site file knows</h1><article><p>One.</p><p>Two.</p></article>

@@ -166,6 +166,7 @@ def _assert_keepable(text: str) -> None:
         assert "#" in line, f"story.{name} has no comment: {line!r}"
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not FUNDUS.is_dir(), reason=f"{FUNDUS} is absent")
 def test_generic_metadata_on_fundus_pages() -> None:
     """Headline and publication instant of generic extraction on every fundus page."""

@@ -42,6 +42,9 @@ from scrapers.generic.suggest import draft_site
 from scrapers.job.discover import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from scrapers.page.pipeline import SeenPage, process_saved
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 T = TypeVar("T")
 SCALE = int(os.environ.get("STORYLINE_FUZZ_SCALE", "1"))
 # Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis even with no database:

@@ -31,6 +31,10 @@ from scrapers.generic import headline
 from scrapers.output.record import Record
 from scrapers.page.pipeline import SeenPage, process_saved
 
+# Pages built to be as hostile as possible, extracted with several site files: `make quick`
+# leaves them out.
+pytestmark = pytest.mark.heavy
+
 URL = "https://www.example.com/world/storm-hits-the-coast"
 GENERIC = generic_site()
 # Real site files: their selectors miss on these pages, so generic extraction fills in for them.

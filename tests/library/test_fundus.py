@@ -13,6 +13,9 @@ from scrapers.config.sitefiles import SiteRegistry
 from scrapers.config.sitespec import SiteSpec
 from scrapers.extract.recipe import extract
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 PAGES = all_pages() if FUNDUS.is_dir() else []

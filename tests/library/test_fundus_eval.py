@@ -16,6 +16,9 @@ from fundus_pages import FUNDUS_EVAL, EvalPage, eval_pages
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import extract
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 PAGES = eval_pages() if FUNDUS_EVAL.is_dir() else []

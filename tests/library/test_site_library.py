@@ -13,6 +13,9 @@ from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import Extraction, extract
 from scrapers.output.record import WidgetItem
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = SiteRegistry.from_dir(ROOT / "selectors")
 # The widget vocabulary of docs/site-library.md: the same kind of block has the same name everywhere.

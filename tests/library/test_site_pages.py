@@ -26,6 +26,9 @@ from fundus_pages import FUNDUS, FUNDUS_EVAL, all_pages, eval_pages
 from scrapers.config.sitefiles import SiteRegistry
 from scrapers.extract.recipe import Extraction, extract
 
+# Slow (hundreds of real pages, or generated inputs by the thousand): `make quick` leaves them out.
+pytestmark = pytest.mark.heavy
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = DATA / "widgets" / "dev"

@@ -168,6 +168,7 @@ def test_extract_of_a_lone_surrogate_author_is_one_valid_line(tmp_path: Path, va
     assert rec["status"] == "ok" and rec["story"]["authors"] == ["A\ufffd"]
 
 
+@pytest.mark.heavy
 def test_extract_batch_of_20_hostile_pages_gives_20_valid_lines(tmp_path: Path, valid: Any) -> None:
     batch = tmp_path / "batch.ndjson"
     urls = []

@@ -48,6 +48,7 @@ def test_a_protected_site_s_normal_page_is_a_story() -> None:
     assert ex.story.headline == "A normal story"
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not FUNDUS.is_dir(), reason=f"fundus pages not found at {FUNDUS} (shared data absent)")
 def test_no_real_article_is_taken_for_a_challenge() -> None:
     blocked = []
